@@ -1,0 +1,1 @@
+"""Adapters implement the domain's ports. Only `headwater.bootstrap` wires them."""

@@ -1,0 +1,1 @@
+"""Dataset data: Delta Lake tables on disk, staged parts, and the DuckDB query sandbox."""

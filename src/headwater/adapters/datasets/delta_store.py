@@ -1,0 +1,209 @@
+"""Datasets as Delta Lake tables (`deltalake`, i.e. delta-rs): one table per dataset.
+
+Every write is one Delta transaction, so a reader sees the version before or the version
+after, never a part. Writes to one dataset are serialized in this process; across processes
+Delta's commit protocol (an atomic put-if-absent of the next log entry) orders them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from headwater.domain.datasets import Column, UpdateMethod
+from headwater.domain.errors import BadData, InvalidInput
+from headwater.domain.ports import CommitResult
+from headwater.tabular.types import arrow_schema
+
+
+class _Counted:
+    """Batches cast to the dataset schema on their way to Delta, counted as they pass."""
+
+    def __init__(self, batches: Any, schema: pa.Schema) -> None:
+        self.rows = 0
+        self._batches = batches
+        self._schema = schema
+
+    def reader(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self._schema, self._iterate())
+
+    def _iterate(self) -> Iterator[pa.RecordBatch]:
+        for batch in _batches_of(self._batches):
+            if not batch.schema.equals(self._schema):
+                batch = _cast(batch, self._schema)
+            self.rows += batch.num_rows
+            yield batch
+
+
+def _batches_of(data: Any) -> Iterable[pa.RecordBatch]:
+    if isinstance(data, pa.Table):
+        return cast(list[pa.RecordBatch], data.to_batches())
+    if isinstance(data, pa.RecordBatch):
+        return [data]
+    return cast(Iterable[pa.RecordBatch], data)  # a RecordBatchReader or any iterable
+
+
+def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    by_name = {name.lower(): i for i, name in enumerate(batch.schema.names)}
+    arrays = []
+    for field in schema:
+        index = by_name.get(field.name.lower())
+        if index is None:
+            raise BadData(f"the data has no column {field.name!r}", column=field.name)
+        try:
+            arrays.append(batch.column(index).cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise BadData(f"column {field.name!r}: {exc}", column=field.name) from None
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+class DeltaDatasetStore:
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+
+    def _path(self, dataset_id: str) -> Path:
+        return self._root / dataset_id
+
+    def _lock(self, dataset_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks[dataset_id]
+
+    def _table(self, dataset_id: str) -> DeltaTable | None:
+        try:
+            return DeltaTable(str(self._path(dataset_id)))
+        except TableNotFoundError:
+            return None
+
+    def commit(
+        self,
+        dataset_id: str,
+        columns: Sequence[Column],
+        batches: Any,
+        method: UpdateMethod,
+        key_columns: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> CommitResult:
+        schema = arrow_schema(columns)
+        counted = _Counted(batches, schema)
+        properties = CommitProperties(custom_metadata=metadata) if metadata else None
+        path = str(self._path(dataset_id))
+        with self._lock(dataset_id):
+            table = self._table(dataset_id)
+            before = _file_sizes(table)
+            if method is UpdateMethod.UPSERT and table is not None:
+                rows = self._merge(table, counted, key_columns, columns, properties)
+            else:
+                write_deltalake(
+                    path,
+                    counted.reader(),
+                    mode="overwrite" if method is UpdateMethod.REPLACE else "append",
+                    schema_mode="overwrite" if method is UpdateMethod.REPLACE else None,
+                    commit_properties=properties,
+                )
+                rows = counted.rows
+            table = DeltaTable(path)
+            after = _file_sizes(table)
+        added = sum(size for name, size in after.items() if name not in before)
+        return CommitResult(
+            version=table.version(),
+            row_count=_row_count(table),
+            rows_written=rows,
+            bytes_written=added,
+        )
+
+    @staticmethod
+    def _merge(
+        table: DeltaTable,
+        counted: _Counted,
+        keys: Sequence[str],
+        columns: Sequence[Column],
+        properties: CommitProperties | None,
+    ) -> int:
+        names = {c.name for c in columns}
+        if not keys or any(k not in names for k in keys):
+            raise InvalidInput(
+                "UPSERT needs key columns that exist in the dataset", field="keyColumnNames"
+            )
+        predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
+        metrics = (
+            table.merge(
+                counted.reader(),
+                predicate=predicate,
+                source_alias="s",
+                target_alias="t",
+                commit_properties=properties,
+            )
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute()
+        )
+        return int(metrics.get("num_target_rows_inserted", 0)) + int(
+            metrics.get("num_target_rows_updated", 0)
+        )
+
+    def data_files(self, dataset_id: str) -> list[str] | None:
+        table = self._table(dataset_id)
+        if table is None:
+            return None
+        return [uri.removeprefix("file://") for uri in table.file_uris()]
+
+    def version(self, dataset_id: str) -> int | None:
+        table = self._table(dataset_id)
+        return None if table is None else table.version()
+
+    def find_commit(self, dataset_id: str, key: str, value: str) -> CommitResult | None:
+        table = self._table(dataset_id)
+        if table is None:
+            return None
+        for entry in table.history():
+            if entry.get(key) == value:
+                metrics = entry.get("operationMetrics") or {}
+                rows = int(metrics.get("num_added_rows", 0) or 0)
+                return CommitResult(
+                    version=int(entry["version"]),
+                    row_count=_row_count(table),
+                    rows_written=rows,
+                    bytes_written=0,
+                )
+        return None
+
+    def drop(self, dataset_id: str) -> None:
+        with self._lock(dataset_id):
+            shutil.rmtree(self._path(dataset_id), ignore_errors=True)
+
+
+def _add_actions(table: DeltaTable) -> pa.Table:
+    return pa.table(table.get_add_actions(flatten=True))
+
+
+def _file_sizes(table: DeltaTable | None) -> dict[str, int]:
+    if table is None:
+        return {}
+    actions = _add_actions(table)
+    return dict(
+        zip(
+            actions.column("path").to_pylist(),
+            actions.column("size_bytes").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def _row_count(table: DeltaTable) -> int:
+    actions = _add_actions(table)
+    if actions.num_rows == 0:
+        return 0
+    counts = actions.column("num_records").to_pylist()
+    if any(c is None for c in counts):  # no statistics: count by reading
+        return int(table.to_pyarrow_dataset().count_rows())
+    return int(sum(counts))

@@ -1,0 +1,163 @@
+"""Staged parts: `<staging>/<execution id>/part-<id>-<token>.parquet`, apart from any table.
+
+A part's body goes to disk as it arrives (never whole into memory), is decompressed if it is
+gzip, decoded and checked against the schema batch by batch, and written as Parquet. Only a
+part that decoded completely is kept; a bad one is removed and its error names the line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, cast
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from headwater.domain.datasets import Column
+from headwater.domain.errors import BadData
+from headwater.domain.ports import StagedPart
+from headwater.tabular.conform import conform
+from headwater.tabular.csv_stream import iter_csv_batches
+from headwater.tabular.types import columns_from_arrow
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class ParquetPartStaging:
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def _dir(self, execution_id: int) -> Path:
+        path = self._root / str(execution_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def stage(
+        self,
+        execution_id: int,
+        part_id: int,
+        chunks: Iterable[bytes],
+        columns: Sequence[Column] | None,
+        gzip_hint: bool,
+    ) -> StagedPart:
+        folder = self._dir(execution_id)
+        token = uuid.uuid4().hex[:12]
+        raw = folder / f".part-{part_id}-{token}.body"
+        received = 0
+        head = b""
+        try:
+            with raw.open("wb") as sink:
+                for chunk in chunks:
+                    if len(head) < 2:
+                        head += chunk[:2]
+                    received += len(chunk)
+                    sink.write(chunk)
+            compressed = head.startswith(GZIP_MAGIC)
+            if gzip_hint and not compressed and received:
+                raise BadData("the part was sent as gzip but is not a gzip stream", field="body")
+            with _open_body(raw, compressed) as source:
+                return self._write(
+                    folder, part_id, token, _decoded(source, columns, compressed), received
+                )
+        finally:
+            raw.unlink(missing_ok=True)
+
+    def stage_batches(
+        self,
+        execution_id: int,
+        part_id: int,
+        batches: Iterable[Any],
+        columns: Sequence[Column] | None,
+    ) -> StagedPart:
+        folder = self._dir(execution_id)
+        token = uuid.uuid4().hex[:12]
+        conformed = (conform(b, columns) if columns else b for b in batches)
+        staged = self._write(folder, part_id, token, conformed, 0)
+        return StagedPart(staged.path, staged.rows, _file_size(staged.path), staged.columns)
+
+    def _write(
+        self,
+        folder: Path,
+        part_id: int,
+        token: str,
+        batches: Iterator[pa.RecordBatch],
+        received: int,
+    ) -> StagedPart:
+        final = folder / f"part-{part_id}-{token}.parquet"
+        temp = folder / f".part-{part_id}-{token}.parquet"
+        writer: pq.ParquetWriter | None = None
+        rows = 0
+        schema: pa.Schema | None = None
+        try:
+            for batch in batches:
+                if writer is None:
+                    schema = batch.schema
+                    writer = pq.ParquetWriter(temp, schema, compression="snappy")
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            temp.unlink(missing_ok=True)
+            raise
+        if writer is None:  # an empty part: zero rows, still a valid file
+            schema = pa.schema([]) if schema is None else schema
+            pq.write_table(pa.table({}), temp)
+        else:
+            writer.close()
+        temp.rename(final)  # atomic: a part file exists only once it is complete
+        assert schema is not None
+        return StagedPart(str(final), rows, received, columns_from_arrow(schema))
+
+    def open(self, paths: Sequence[str]) -> pa.RecordBatchReader:
+        """The staged parts, in the order given, as one stream of batches."""
+        files = [p for p in paths if pq.ParquetFile(p).metadata.num_columns > 0]
+        if not files:
+            return pa.RecordBatchReader.from_batches(pa.schema([]), iter(()))
+        schema = pq.ParquetFile(files[0]).schema_arrow
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for path in files:
+                parquet = pq.ParquetFile(path)
+                for batch in parquet.iter_batches(batch_size=65_536):
+                    yield batch.cast(schema) if not batch.schema.equals(schema) else batch
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+    def columns_of(self, path: str) -> list[Column]:
+        return columns_from_arrow(pq.ParquetFile(path).schema_arrow)
+
+    def discard(self, path: str) -> None:
+        Path(path).unlink(missing_ok=True)
+
+    def discard_execution(self, execution_id: int) -> None:
+        shutil.rmtree(self._root / str(execution_id), ignore_errors=True)
+
+    def staged_execution_ids(self) -> list[int]:
+        if not self._root.exists():
+            return []
+        return sorted(int(p.name) for p in self._root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def _open_body(path: Path, compressed: bool) -> IO[bytes]:
+    return cast(IO[bytes], gzip.open(path, "rb") if compressed else path.open("rb"))
+
+
+def _decoded(
+    source: IO[bytes], columns: Sequence[Column] | None, compressed: bool
+) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from iter_csv_batches(source, columns)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        if not compressed:
+            raise
+        raise BadData(f"the part is not a valid gzip stream: {exc}", field="body") from None
+
+
+def _file_size(path: str) -> int:
+    return Path(path).stat().st_size

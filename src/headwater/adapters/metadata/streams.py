@@ -1,0 +1,98 @@
+"""Streams in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from headwater.adapters.metadata.ids import inserted_id
+from headwater.adapters.metadata.tables import streams
+from headwater.domain.datasets import UpdateMethod
+from headwater.domain.streams import ConfigEntry, Stream, Transport
+
+
+def _entries_to_json(entries: list[ConfigEntry]) -> list[dict[str, Any]]:
+    return [
+        {"name": e.name, "value": e.value, "type": e.type, "category": e.category} for e in entries
+    ]
+
+
+def _stream(row: Any) -> Stream:
+    return Stream(
+        id=row.id,
+        dataset_id=row.dataset_id,
+        owner_id=row.owner_id,
+        transport=Transport(row.transport_type, row.transport_version, row.transport_description),
+        update_method=UpdateMethod(row.update_method),
+        created_at=row.created_at,
+        modified_at=row.modified_at,
+        created_by=row.created_by,
+        modified_by=row.modified_by,
+        data_provider_key=row.data_provider_key,
+        account_id=row.account_id,
+        configuration=[ConfigEntry(**e) for e in row.configuration or []],
+        key_columns=list(row.key_columns or []),
+        schedule=row.schedule,
+        advanced_schedule_json=row.advanced_schedule_json,
+        schedule_active=bool(row.schedule_active),
+    )
+
+
+def _values(stream: Stream) -> dict[str, Any]:
+    return {
+        "dataset_id": stream.dataset_id,
+        "owner_id": stream.owner_id,
+        "transport_type": stream.transport.type,
+        "transport_version": stream.transport.version,
+        "transport_description": stream.transport.description,
+        "data_provider_key": stream.data_provider_key,
+        "account_id": stream.account_id,
+        "configuration": _entries_to_json(stream.configuration),
+        "update_method": stream.update_method.value,
+        "key_columns": list(stream.key_columns),
+        "schedule": stream.schedule,
+        "advanced_schedule_json": stream.advanced_schedule_json,
+        "schedule_active": stream.schedule_active,
+        "created_at": stream.created_at,
+        "modified_at": stream.modified_at,
+        "created_by": stream.created_by,
+        "modified_by": stream.modified_by,
+    }
+
+
+class SqlStreamRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, stream: Stream) -> Stream:
+        result = self._c.execute(streams.insert().values(**_values(stream)))
+        stream_id = inserted_id(result)
+        stream.id = stream_id
+        return stream
+
+    def find(self, stream_id: int) -> Stream | None:
+        row = self._c.execute(streams.select().where(streams.c.id == stream_id)).first()
+        return _stream(row) if row else None
+
+    def find_by_dataset(self, dataset_id: str) -> Stream | None:
+        row = self._c.execute(streams.select().where(streams.c.dataset_id == dataset_id)).first()
+        return _stream(row) if row else None
+
+    def page(self, dataset_ids: list[str] | None, limit: int, offset: int) -> list[Stream]:
+        """Streams in id order; only those of `dataset_ids` unless it is None (admin)."""
+        query = streams.select()
+        if dataset_ids is not None:
+            query = query.where(streams.c.dataset_id.in_(dataset_ids))
+        query = query.order_by(streams.c.id).limit(limit).offset(offset)
+        return [_stream(row) for row in self._c.execute(query)]
+
+    def all_ids(self) -> list[int]:
+        return list(self._c.execute(sa.select(streams.c.id).order_by(streams.c.id)).scalars())
+
+    def update(self, stream: Stream) -> None:
+        self._c.execute(streams.update().where(streams.c.id == stream.id).values(**_values(stream)))
+
+    def delete(self, stream_id: int) -> None:
+        self._c.execute(streams.delete().where(streams.c.id == stream_id))

@@ -1,0 +1,192 @@
+"""The metadata tables. Changing one needs a migration in `migrations/versions/`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone, so store naive UTC)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("display_name", sa.String(255), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("role", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("group_id", sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+access_tokens = sa.Table(
+    "access_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("owner_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("columns", sa.JSON, nullable=True),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("stream_id", sa.Integer, nullable=True),
+    sa.Column("data_version", sa.Integer, nullable=True),
+    sa.Column("row_count", sa.BigInteger, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=True),
+)
+
+dataset_grants = sa.Table(
+    "dataset_grants",
+    metadata,
+    sa.Column("dataset_id", sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("principal_type", sa.String(8), primary_key=True),
+    sa.Column("principal_id", sa.Integer, primary_key=True),
+    sa.Column("level", sa.String(16), nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(255), nullable=False),
+    sa.Column("data_provider_type", sa.String(128), nullable=False),
+    sa.Column("owner_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    # The whole configuration, encrypted: secrets never rest in plain text.
+    sa.Column("configuration_sealed", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("modified_at", UTCDateTime, nullable=False),
+)
+
+account_grants = sa.Table(
+    "account_grants",
+    metadata,
+    sa.Column("account_id", sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("principal_type", sa.String(8), primary_key=True),
+    sa.Column("principal_id", sa.Integer, primary_key=True),
+    sa.Column("level", sa.String(16), nullable=False),
+)
+
+streams = sa.Table(
+    "streams",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "dataset_id", sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False, unique=True
+    ),
+    sa.Column("owner_id", sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("transport_type", sa.String(64), nullable=False),
+    sa.Column("transport_version", sa.String(32), nullable=False),
+    sa.Column("transport_description", sa.String(255), nullable=False),
+    sa.Column("data_provider_key", sa.String(128), nullable=False),
+    sa.Column("account_id", sa.ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("configuration", sa.JSON, nullable=False),
+    sa.Column("update_method", sa.String(16), nullable=False),
+    sa.Column("key_columns", sa.JSON, nullable=False),
+    sa.Column("schedule", sa.JSON, nullable=True),
+    sa.Column("advanced_schedule_json", sa.Text, nullable=True),
+    sa.Column("schedule_active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("modified_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Integer, nullable=False),
+    sa.Column("modified_by", sa.Integer, nullable=False),
+)
+
+executions = sa.Table(
+    "executions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("stream_id", sa.ForeignKey("streams.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("dataset_id", sa.String(36), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("phase", sa.String(16), nullable=False),
+    sa.Column("run_type", sa.String(16), nullable=False),
+    sa.Column("update_method", sa.String(16), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Column("started_by", sa.Integer, nullable=False),
+    sa.Column("cancelled_by", sa.Integer, nullable=True),
+    sa.Column("toe", sa.String(32), nullable=False),
+    sa.Column("rows_inserted", sa.BigInteger, nullable=False),
+    sa.Column("bytes_inserted", sa.BigInteger, nullable=False),
+    sa.Column("retry_count", sa.Integer, nullable=False),
+    sa.Column("retry_execution", sa.Integer, nullable=True),
+    sa.Column("errors", sa.JSON, nullable=False),
+    sa.Column("data_version", sa.Integer, nullable=True),
+    sa.Column("peak_memory_bytes", sa.BigInteger, nullable=True),
+    sa.Column("upload_id", sa.Integer, nullable=True),
+    sa.Index("ix_executions_stream_id_id", "stream_id", "id"),
+    # The database itself keeps "at most one ACTIVE execution per stream", whatever races.
+    sa.Index(
+        "uq_executions_one_active_per_stream",
+        "stream_id",
+        unique=True,
+        sqlite_where=sa.text("state = 'ACTIVE'"),
+        postgresql_where=sa.text("state = 'ACTIVE'"),
+    ),
+)
+
+execution_parts = sa.Table(
+    "execution_parts",
+    metadata,
+    sa.Column("execution_id", sa.ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("part_id", sa.Integer, primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Encryption of account credentials at rest."""

@@ -1,0 +1,39 @@
+"""Finding the caller's token and turning it into a principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from headwater.domain.users import Principal
+from headwater.services.container import Services
+
+# Declared for the OpenAPI document, so /docs offers an "Authorize" button.
+_developer_token = APIKeyHeader(name="X-DOMO-Developer-Token", auto_error=False)
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def token_from(request: Request) -> str | None:
+    headers = request.headers  # case-insensitive
+    for name in ("x-domo-developer-token", "x-domo-authentication"):
+        if value := headers.get(name):
+            return value.strip()
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return None
+
+
+def current_principal(
+    request: Request, _: Annotated[str | None, Depends(_developer_token)] = None
+) -> Principal:
+    return services(request).auth.authenticate(token_from(request))
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+ServicesDep = Annotated[Services, Depends(services)]

@@ -1,0 +1,9 @@
+"""Domo's product API (`/api/...`, `X-DOMO-Developer-Token`)."""
+
+from fastapi import APIRouter
+
+from headwater.api.domo import accounts, datasources, groups, query, streams, tokens, users
+
+router = APIRouter()
+for module in (users, groups, tokens, datasources, query, streams, accounts):
+    router.include_router(module.router)

@@ -1,0 +1,358 @@
+"""Datasets as Domo's product API shows them: `/api/data/v3/datasources`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from headwater.api.auth import Caller, ServicesDep
+from headwater.api.body_stream import gzip_hint, with_body_chunks
+from headwater.api.domo.executions_wire import execution_json
+from headwater.api.domo.paging import PageDep
+from headwater.api.domo.wire import epoch_ms
+from headwater.domain.access import AccessLevel, Grant, PrincipalType
+from headwater.domain.datasets import Column, ColumnType
+from headwater.domain.errors import InvalidInput
+from headwater.domain.streams import parse_update_method
+from headwater.services.dataset_access import AccessEntry
+from headwater.services.datasets import DatasetChanges, DatasetView
+
+router = APIRouter(tags=["datasets"])
+
+# Domo's permission string for each level, as the v3 object carries it.
+PERMISSION_STRING = {
+    AccessLevel.CAN_VIEW: "READ",
+    AccessLevel.CAN_SHARE: "READ_SHARE",
+    AccessLevel.CAN_EDIT: "READ_WRITE_SHARE",
+    AccessLevel.CO_OWNER: "READ_WRITE_DELETE_SHARE",
+    AccessLevel.OWNER: "READ_WRITE_DELETE_SHARE_ADMIN",
+}
+
+
+class ColumnIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    type: str
+
+
+class SchemaIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    columns: list[ColumnIn]
+
+
+class DatasourceCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1)
+    description: str = ""
+    schema_: SchemaIn | None = Field(default=None, alias="schema")
+    tags: list[str] | str | None = None
+
+
+class DatasourceCreateV2(BaseModel):
+    """domolibrary's create body."""
+
+    model_config = ConfigDict(extra="ignore")
+    dataSourceName: str = Field(min_length=1)
+    description: str = ""
+    schema_: SchemaIn | None = Field(default=None, alias="schema")
+
+
+class DatasourceUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str | None = None
+    description: str | None = None
+    tags: list[str] | str | None = None
+    schema_: SchemaIn | None = Field(default=None, alias="schema")
+
+
+class AppendRow(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    values: str | None = None
+    delimiter: str = ","
+
+
+class PermissionIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: str
+    id: int | str
+    accessLevel: str
+
+
+class ShareRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    permissions: list[PermissionIn]
+    sendEmail: bool = False
+
+
+def columns_in(schema: SchemaIn | None) -> list[Column] | None:
+    if schema is None:
+        return None
+    return [
+        Column(c.name, ColumnType.parse(c.type, field_name=f"schema.columns[{i}].type"))
+        for i, c in enumerate(schema.columns)
+    ]
+
+
+def tags_in(raw: list[str] | str | None) -> list[str] | None:
+    """Tags arrive as a list or, as domolibrary reads them back, as a JSON-encoded list."""
+    if raw is None or isinstance(raw, list):
+        return raw
+    try:
+        parsed = json.loads(raw) if raw.strip() else []
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, list) or not all(isinstance(t, str) for t in parsed):
+        raise InvalidInput("tags must be a list of strings", field="tags")
+    return parsed
+
+
+def columns_json(columns: list[Column] | None) -> list[dict[str, str]]:
+    # Key order matters: pydomo compares schemas as JSON strings of {"type", "name"}.
+    return [{"type": c.type.value, "name": c.name} for c in columns or []]
+
+
+def datasource_json(view: DatasetView, parts: set[str] | None = None) -> dict[str, Any]:
+    ds = view.dataset
+    body: dict[str, Any] = {
+        "id": ds.id,
+        "name": ds.name,
+        "description": ds.description,
+        "displayType": "api",
+        "dataProviderType": "api",
+        "type": "API",
+        "transportType": "API",
+        "owner": {"id": str(ds.owner_id), "name": view.owner_name, "type": "USER", "group": False},
+        "rowCount": ds.row_count,
+        "columnCount": ds.column_count,
+        "schema": {"columns": columns_json(ds.columns)},
+        "streamId": ds.stream_id,
+        "status": ds.status,
+        "state": ds.status,
+        "dataVersion": ds.data_version,
+        "created": epoch_ms(ds.created_at),
+        "createdAt": epoch_ms(ds.created_at),
+        "lastUpdated": epoch_ms(ds.updated_at),
+        "lastTouched": epoch_ms(ds.updated_at),
+        "tags": json.dumps(ds.tags),
+        "permissions": PERMISSION_STRING[view.level],
+        "accessLevel": view.level.name,
+        "cloudId": "domo",
+        "hidden": False,
+        "validConfiguration": True,
+        "validAccount": True,
+        "properties": {"formulas": {"formulas": {}}},
+    }
+    if parts and ("permission" in parts or "all" in parts):
+        body["permissionLevel"] = view.level.name
+    return body
+
+
+def requested_parts(part: list[str] | None, requested: str | None, include_all: bool) -> set[str]:
+    names: set[str] = set()
+    for raw in [*(part or []), requested or ""]:
+        names.update(p.strip().lower() for p in raw.split(",") if p.strip())
+    if include_all:
+        names.add("all")
+    return names
+
+
+def access_json(entries: list[AccessEntry]) -> dict[str, Any]:
+    return {
+        "list": [
+            {
+                "id": str(e.principal_id),
+                "type": e.principal_type.value,
+                "accessLevel": e.level.name,
+                "name": e.name,
+            }
+            for e in entries
+        ],
+        "totalUserCount": sum(e.principal_type is PrincipalType.USER for e in entries),
+        "totalGroupCount": sum(e.principal_type is PrincipalType.GROUP for e in entries),
+    }
+
+
+@router.post("/api/data/v3/datasources", status_code=status.HTTP_201_CREATED)
+def create_datasource(
+    body: DatasourceCreate, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    view = services.datasets.create(
+        caller, body.name, body.description, columns_in(body.schema_), tags_in(body.tags)
+    )
+    return datasource_json(view)
+
+
+@router.post("/api/data/v2/datasources", status_code=status.HTTP_201_CREATED)
+def create_datasource_v2(
+    body: DatasourceCreateV2, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    view = services.datasets.create(
+        caller, body.dataSourceName, body.description, columns_in(body.schema_)
+    )
+    return {
+        "dataSource": {"dataSourceId": view.dataset.id, "name": view.dataset.name},
+        **datasource_json(view),
+    }
+
+
+@router.get("/api/data/v3/datasources")
+def list_datasources(
+    caller: Caller,
+    services: ServicesDep,
+    page: PageDep,
+    nameLike: str | None = None,
+) -> list[dict[str, Any]]:
+    views = services.datasets.page(caller, page.limit, page.offset, nameLike or None)
+    return [datasource_json(v) for v in views]
+
+
+@router.get("/api/data/v3/datasources/{dataset_id}")
+def get_datasource(
+    dataset_id: str,
+    caller: Caller,
+    services: ServicesDep,
+    part: Annotated[list[str] | None, Query()] = None,
+    requestedParts: str | None = None,
+    includeAllDetails: bool = False,
+) -> dict[str, Any]:
+    parts = requested_parts(part, requestedParts, includeAllDetails)
+    return datasource_json(services.datasets.get(caller, dataset_id), parts)
+
+
+@router.put("/api/data/v3/datasources/{dataset_id}")
+@router.patch("/api/data/v3/datasources/{dataset_id}", include_in_schema=False)
+def update_datasource(
+    dataset_id: str, body: DatasourceUpdate, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    changes = DatasetChanges(
+        name=body.name,
+        description=body.description,
+        tags=tags_in(body.tags),
+        columns=columns_in(body.schema_),
+    )
+    return datasource_json(services.datasets.update(caller, dataset_id, changes))
+
+
+@router.post("/api/data/ui/v3/datasources/{dataset_id}/tags", include_in_schema=False)
+def set_tags(
+    dataset_id: str,
+    caller: Caller,
+    services: ServicesDep,
+    tags: list[str] = Body(...),  # noqa: B008 - FastAPI's idiom
+) -> dict[str, Any]:
+    view = services.datasets.update(caller, dataset_id, DatasetChanges(tags=tags))
+    return datasource_json(view)
+
+
+@router.delete("/api/data/v3/datasources/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_datasource(
+    dataset_id: str, caller: Caller, services: ServicesDep, deleteMethod: str = "soft"
+) -> Response:
+    services.datasets.delete(caller, dataset_id, hard=deleteMethod.lower() == "hard")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/data/v3/datasources/{dataset_id}/uploads")
+def append_row_or_open_upload(
+    dataset_id: str, body: AppendRow, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    """With `values`: append that one row (seed 004). Without: open a multipart upload, as
+    domolibrary does, answering its `uploadId`."""
+    if body.values is None:
+        execution = services.uploads.open_dataset_upload(caller, dataset_id)
+        return {
+            "dataSourceId": dataset_id,
+            "uploadId": execution.id,
+            "requestedAsOf": epoch_ms(execution.started_at),
+        }
+    result = services.datasets.append_row(caller, dataset_id, body.values, body.delimiter)
+    return {
+        "dataSourceId": dataset_id,
+        "dataVersion": result.version,
+        "rowsInserted": result.rows_written,
+    }
+
+
+@router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}")
+async def upload_dataset_part(
+    dataset_id: str,
+    upload_id: int,
+    part_id: int,
+    request: Request,
+    caller: Caller,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    hint = gzip_hint(request)
+
+    def work(chunks: Iterator[bytes]) -> dict[str, Any]:
+        stream_id = services.uploads.dataset_stream_id(caller, dataset_id)
+        services.uploads.put_part(caller, stream_id, upload_id, part_id, chunks, hint)
+        return {"dataSourceId": dataset_id, "uploadId": upload_id, "partId": part_id}
+
+    return await with_body_chunks(request, work)
+
+
+class UploadCommit(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    action: str | None = None
+    updateMethod: str | None = None
+
+
+@router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/commit")
+def commit_dataset_upload(
+    dataset_id: str,
+    upload_id: int,
+    caller: Caller,
+    services: ServicesDep,
+    body: UploadCommit | None = None,
+) -> dict[str, Any]:
+    raw = (body.action or body.updateMethod) if body else None
+    method = parse_update_method(raw) if raw else None
+    stream_id = services.uploads.dataset_stream_id(caller, dataset_id)
+    execution = services.uploads.commit(caller, stream_id, upload_id, method)
+    return {
+        "dataSourceId": dataset_id,
+        "uploadId": upload_id,
+        "status": execution.state.value,
+        **execution_json(execution),
+    }
+
+
+@router.get("/api/data/v3/datasources/{dataset_id}/permissions")
+def list_permissions(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    return access_json(services.dataset_access.entries(caller, dataset_id))
+
+
+@router.post("/api/data/v3/datasources/{dataset_id}/share")
+def share(
+    dataset_id: str, body: ShareRequest, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    grants = []
+    for p in body.permissions:
+        try:
+            principal_id = int(p.id)
+        except ValueError:
+            raise InvalidInput(f"id {p.id!r} is not a number", field="permissions[].id") from None
+        grants.append(
+            Grant(PrincipalType.parse(p.type), principal_id, AccessLevel.parse(p.accessLevel))
+        )
+    services.dataset_access.share(caller, dataset_id, grants)
+    return access_json(services.dataset_access.entries(caller, dataset_id))
+
+
+@router.delete("/api/data/v3/datasources/{dataset_id}/permissions/{principal_type}/{principal_id}")
+def revoke(
+    dataset_id: str,
+    principal_type: str,
+    principal_id: int,
+    caller: Caller,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    services.dataset_access.revoke(
+        caller, dataset_id, PrincipalType.parse(principal_type), principal_id
+    )
+    return {}

@@ -1,0 +1,59 @@
+"""SQL over one dataset: `POST /api/query/v1/execute/{datasetId}` → a JSON array of rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from headwater.api.auth import Caller, ServicesDep
+from headwater.domain.errors import InvalidInput
+
+router = APIRouter(tags=["query"])
+
+
+class QueryRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    # pydomo's helper can wrap twice ({"sql": {"sql": ...}}); unwrap it rather than fail.
+    sql: str | dict[str, Any]
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    return value
+
+
+def sql_text(raw: str | dict[str, Any]) -> str:
+    while isinstance(raw, dict):
+        raw = raw.get("sql", "")
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInput("sql is required", field="sql")
+    return raw
+
+
+@router.post("/api/query/v1/execute/{dataset_id}")
+def execute(
+    dataset_id: str, body: QueryRequest, caller: Caller, services: ServicesDep
+) -> list[dict[str, Any]]:
+    result = services.query.execute(caller, dataset_id, sql_text(body.sql))
+    return [
+        {name: json_value(value) for name, value in zip(result.columns, row, strict=True)}
+        for row in result.rows
+    ]

@@ -1,0 +1,88 @@
+"""The one table from domain errors to HTTP, and the Domo error envelope.
+
+Every error body on the Domo paths has the same keys, so clients can rely on them:
+`{"status": 404, "statusReason": "Not Found", "code": "NOT_FOUND", "message": "...",
+"toe": "<id to quote in a bug report>"}` plus, where known, `field`, `line`, `column`...
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from headwater.domain import errors
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[errors.HeadwaterError], int] = {
+    errors.InvalidInput: 400,
+    errors.Unauthenticated: 401,
+    errors.PermissionDenied: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+}
+
+
+def status_of(error: errors.HeadwaterError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def domo_body(status: int, code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {
+        "status": status,
+        "statusReason": HTTPStatus(status).phrase,
+        "code": code,
+        "message": message,
+        "toe": uuid.uuid4().hex.upper(),
+        **details,
+    }
+
+
+def domo_response(status: int, code: str, message: str, **details: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(domo_body(status, code, message, **details), status, headers=headers)
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.HeadwaterError)
+    return domo_response(status_of(exc), exc.code, exc.message, **exc.details)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        problems.append({"field": ".".join(location), "problem": error.get("msg", "invalid")})
+    first = problems[0] if problems else {"field": "", "problem": "invalid request"}
+    message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
+    return domo_response(400, "INVALID_INPUT", message, field=first["field"], problems=problems)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    return domo_response(exc.status_code, code, str(exc.detail))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    body = domo_body(500, "INTERNAL", "an unexpected error occurred; quote the toe to report it")
+    log.exception("unexpected error, toe %s", body["toe"], exc_info=exc)
+    return JSONResponse(body, 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.HeadwaterError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,106 @@
+"""The composition root: the one place where settings, adapters and services meet."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from headwater.adapters.datasets.delta_store import DeltaDatasetStore
+from headwater.adapters.datasets.duckdb_engine import DuckDBQueryEngine
+from headwater.adapters.datasets.part_staging import ParquetPartStaging
+from headwater.adapters.metadata.database import create_metadata_engine, migrate
+from headwater.adapters.metadata.unit_of_work import SqlUnitOfWorkFactory
+from headwater.adapters.secrets.fernet_box import FernetSecretBox
+from headwater.api.app import create_app
+from headwater.connectors.registry import ConnectorRegistry
+from headwater.runtime.executor import ThreadExecutor
+from headwater.services.accounts import Accounts
+from headwater.services.auth import Auth
+from headwater.services.clock import SystemClock
+from headwater.services.committer import Committer
+from headwater.services.connector_runs import ConnectorRuns, RetryPolicy
+from headwater.services.container import Services
+from headwater.services.dataset_access import DatasetAccess
+from headwater.services.datasets import Datasets
+from headwater.services.executions import CancelSignals, Executions
+from headwater.services.groups import Groups
+from headwater.services.query import Query
+from headwater.services.recovery import Recovery
+from headwater.services.streams import Streams
+from headwater.services.tokens import Tokens
+from headwater.services.uploads import Uploads
+from headwater.services.users import Users
+from headwater.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    engine: Engine
+    executor: ThreadExecutor
+    registry: ConnectorRegistry = field(default_factory=ConnectorRegistry)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None) -> Runtime:
+    """Create the data dir, migrate the metadata, wire every service, settle interrupted work."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.datasets_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_metadata_engine(settings.metadata_url)
+    migrate(engine)
+    box = FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key")
+    uow = SqlUnitOfWorkFactory(engine, box)
+    clock = SystemClock()
+    store = DeltaDatasetStore(settings.datasets_dir)
+    staging = ParquetPartStaging(settings.staging_dir)
+    registry = registry or ConnectorRegistry()
+    cancels = CancelSignals()
+    datasets = Datasets(uow, store, clock)
+    committer = Committer(uow, store, clock, datasets)
+    executions = Executions(uow, clock, staging, None, cancels)
+    runs = ConnectorRuns(
+        uow,
+        clock,
+        staging,
+        committer,
+        registry,
+        cancels,
+        RetryPolicy(
+            max_retries=settings.connector_max_retries,
+            first_delay_seconds=settings.connector_retry_delay_seconds,
+        ),
+    )
+    executor = ThreadExecutor(runs, workers=settings.executor_workers)
+    executions.dispatcher = executor
+    services = Services(
+        auth=Auth(uow, clock),
+        users=Users(uow, clock),
+        groups=Groups(uow, clock),
+        tokens=Tokens(uow, clock),
+        datasets=datasets,
+        dataset_access=DatasetAccess(uow),
+        query=Query(uow, store, DuckDBQueryEngine(settings.query)),
+        accounts=Accounts(uow, clock),
+        streams=Streams(uow, clock),
+        executions=executions,
+        uploads=Uploads(uow, clock, staging, committer, executions),
+        committer=committer,
+        connector_runs=runs,
+    )
+    Recovery(uow, clock, staging, committer).run()
+    return Runtime(
+        settings=settings, services=services, engine=engine, executor=executor, registry=registry
+    )
+
+
+def build_app(runtime: Runtime) -> FastAPI:
+    return create_app(runtime.services)

@@ -1,0 +1,21 @@
+"""The connector SDK: what a connector declares and yields, and the registry that finds them.
+
+A connector is an object with four methods, in the order a run uses them:
+
+    spec()               the JSON Schema of its configuration (secrets marked "secret": true)
+    check(config)        can it reach the source with this configuration? raise if not
+    discover(config)     the columns it will produce
+    read(config, state)  Arrow record batches, and `Checkpoint(state)` after the batches it covers
+
+Errors are typed: `TransientError` is retried with backoff, `TerminalError` fails the run.
+"""
+
+from headwater.connectors.sdk import (
+    Checkpoint,
+    Connector,
+    ConnectorError,
+    TerminalError,
+    TransientError,
+)
+
+__all__ = ["Checkpoint", "Connector", "ConnectorError", "TerminalError", "TransientError"]

@@ -1,0 +1,1 @@
+"""Plain models, rules, errors and ports. Imports no framework."""

@@ -1,0 +1,118 @@
+"""Streams: a dataset fed by a transport (an upload API or a connector) on some schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from headwater.domain.datasets import UpdateMethod
+from headwater.domain.errors import InvalidInput
+
+API_TRANSPORT = "API"
+CONNECTOR_TRANSPORT = "CONNECTOR"
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    name: str
+    value: Any
+    type: str = "string"
+    category: str = "METADATA"
+
+
+@dataclass
+class Transport:
+    type: str = API_TRANSPORT
+    version: str = "1"
+    description: str = ""
+
+    @property
+    def is_upload(self) -> bool:
+        """API streams wait for parts; every other transport runs a connector."""
+        return self.type.upper() == API_TRANSPORT
+
+
+@dataclass
+class Stream:
+    id: int
+    dataset_id: str
+    owner_id: int
+    transport: Transport
+    update_method: UpdateMethod
+    created_at: datetime
+    modified_at: datetime
+    created_by: int
+    modified_by: int
+    data_provider_key: str = "api"
+    account_id: int | None = None
+    configuration: list[ConfigEntry] = field(default_factory=list)
+    key_columns: list[str] = field(default_factory=list)
+    schedule: dict[str, Any] | None = None
+    advanced_schedule_json: str | None = None
+    schedule_active: bool = True
+
+    def config_value(self, name: str, default: Any = None) -> Any:
+        for entry in self.configuration:
+            if entry.name == name:
+                return entry.value
+        return default
+
+    def config_dict(self) -> dict[str, Any]:
+        return {entry.name: entry.value for entry in self.configuration}
+
+
+def parse_configuration(raw: Any, *, field_name: str = "configuration") -> list[ConfigEntry]:
+    """Every form the seeds show: a list of `{name|key, value, type}`, a list of one-key maps
+    (`[{"name1": "value1"}]`), or a map `{name: {value, type}}` / `{name: value}`."""
+    if raw is None:
+        return []
+    entries: list[ConfigEntry] = []
+    if isinstance(raw, dict):
+        for name, spec in raw.items():
+            if isinstance(spec, dict) and "value" in spec:
+                entries.append(
+                    ConfigEntry(
+                        str(name),
+                        spec["value"],
+                        str(spec.get("type", "string")),
+                        str(spec.get("category", "METADATA")),
+                    )
+                )
+            else:
+                entries.append(ConfigEntry(str(name), spec))
+        return entries
+    if not isinstance(raw, list):
+        raise InvalidInput(f"{field_name} must be a list or an object", field=field_name)
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise InvalidInput(f"{field_name}[{index}] must be an object", field=field_name)
+        name = item.get("name", item.get("key"))
+        if name is not None and "value" in item:
+            entries.append(
+                ConfigEntry(
+                    str(name),
+                    item["value"],
+                    str(item.get("type", "string")),
+                    str(item.get("category", "METADATA")),
+                )
+            )
+        elif name is None and len(item) == 1:
+            ((key, value),) = item.items()
+            entries.append(ConfigEntry(str(key), value))
+        else:
+            raise InvalidInput(
+                f"{field_name}[{index}] needs a name (or key) and a value", field=field_name
+            )
+    return entries
+
+
+def parse_update_method(raw: Any, *, default: UpdateMethod = UpdateMethod.REPLACE) -> UpdateMethod:
+    if raw is None or raw == "":
+        return default
+    try:
+        return UpdateMethod(str(raw).strip().upper())
+    except ValueError:
+        raise InvalidInput(
+            f"unknown updateMethod {raw!r}; use REPLACE, APPEND or UPSERT", field="updateMethod"
+        ) from None

@@ -1,0 +1,1 @@
+"""Background machinery: the executor of connector runs (and, later, the scheduler)."""

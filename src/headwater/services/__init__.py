@@ -1,0 +1,1 @@
+"""Use cases. Each owns its transaction and knows nothing of HTTP."""

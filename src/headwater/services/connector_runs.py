@@ -1,0 +1,182 @@
+"""A connector run: read batches → check against the dataset schema → stage → one commit.
+
+Runs on a worker thread (see `headwater.runtime.executor`). Memory stays bounded: batches go
+to a staged Parquet file as they arrive and the commit streams them from disk. An abort stops
+the read at the next batch and writes nothing. Transient connector errors are retried with
+exponential backoff, counted in `retryCount`; terminal ones end the run in ERROR.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from threading import Event
+from typing import Any
+
+import pyarrow as pa
+
+from headwater.connectors.registry import ConnectorRegistry
+from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
+from headwater.domain.errors import Conflict, HeadwaterError
+from headwater.domain.executions import Execution, ExecutionState, Phase
+from headwater.domain.ports import Clock, PartStaging, UnitOfWorkFactory
+from headwater.services.committer import Committer
+from headwater.services.executions import CancelSignals
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 3
+    first_delay_seconds: float = 1.0
+    max_delay_seconds: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.first_delay_seconds * 2 ** (attempt - 1), self.max_delay_seconds))
+
+
+class Aborted(Exception):
+    """The execution was aborted while reading."""
+
+
+class ConnectorRuns:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        staging: PartStaging,
+        committer: Committer,
+        registry: ConnectorRegistry,
+        cancels: CancelSignals,
+        retry: RetryPolicy,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._staging = staging
+        self._committer = committer
+        self._registry = registry
+        self._cancels = cancels
+        self._retry = retry
+
+    def run(self, execution_id: int) -> Execution | None:
+        cancel = self._cancels.event(execution_id)
+        try:
+            return self._run(execution_id, cancel)
+        finally:
+            self._cancels.forget(execution_id)
+            self._staging.discard_execution(execution_id)
+
+    def _run(self, execution_id: int, cancel: Event) -> Execution | None:
+        with self._uow() as uow:
+            execution = uow.executions.find(execution_id)
+            if execution is None or execution.finished:
+                return execution
+            stream = uow.streams.find(execution.stream_id)
+            dataset = uow.datasets.find(execution.dataset_id)
+            account = uow.accounts.find(stream.account_id) if stream and stream.account_id else None
+        if stream is None or dataset is None:
+            return self._fail(execution_id, "the stream or its dataset was deleted")
+        config: dict[str, Any] = {**(account.values() if account else {}), **stream.config_dict()}
+        attempt = 0
+        while True:
+            try:
+                connector = self._registry.get(stream.data_provider_key)
+                staged = self._staging.stage_batches(
+                    execution_id,
+                    0,
+                    self._watched(execution_id, connector.read(config, {}), cancel),
+                    dataset.columns,
+                )
+                break
+            except Aborted:
+                return None
+            except TransientError as exc:
+                attempt += 1
+                if attempt > self._retry.max_retries:
+                    return self._fail(execution_id, f"gave up after {attempt - 1} retries: {exc}")
+                self._note_retry(execution_id, attempt)
+                self._staging.discard_execution(execution_id)
+                if cancel.wait(self._retry.delay(attempt)):
+                    return None
+            except (TerminalError, HeadwaterError) as exc:
+                return self._fail(execution_id, str(exc))
+            except Exception as exc:
+                log.exception("connector run %s failed", execution_id)
+                return self._fail(execution_id, f"{type(exc).__name__}: {exc}")
+        try:
+            execution = self._committer.begin(execution_id)
+        except Conflict:
+            return None  # aborted between the last batch and the commit
+        columns = dataset.columns or staged.columns
+        reader = self._staging.open([staged.path])
+        return self._committer.land(
+            execution,
+            reader,
+            columns,
+            execution.update_method,
+            stream.key_columns,
+            bytes_in=staged.bytes_received,
+        )
+
+    def _watched(
+        self, execution_id: int, items: Iterator[pa.RecordBatch | Checkpoint], cancel: Event
+    ) -> Iterator[pa.RecordBatch]:
+        """Pass batches through, checking for an abort and publishing progress as they go."""
+        rows = nbytes = 0
+        peak = pa.total_allocated_bytes()
+        last = time.monotonic()
+        for item in items:
+            if cancel.is_set():
+                raise Aborted
+            if isinstance(item, Checkpoint):
+                continue  # incremental state arrives with the connectors issue
+            rows += item.num_rows
+            nbytes += item.nbytes
+            peak = max(peak, pa.total_allocated_bytes())
+            yield item
+            if time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
+                if self._aborted(execution_id):  # by another process, which cannot signal us
+                    raise Aborted
+                self._progress(execution_id, rows, nbytes, peak)
+                rows = nbytes = 0
+                last = time.monotonic()
+        self._progress(execution_id, rows, nbytes, peak)
+        if cancel.is_set():
+            raise Aborted
+
+    def _aborted(self, execution_id: int) -> bool:
+        with self._uow() as uow:
+            execution = uow.executions.find(execution_id)
+        return execution is None or execution.state is not ExecutionState.ACTIVE
+
+    def _progress(self, execution_id: int, rows: int, nbytes: int, peak: int) -> None:
+        with self._uow() as uow:
+            uow.executions.add_progress(execution_id, rows, nbytes)
+            execution = uow.executions.find(execution_id)
+            if execution is not None and (execution.peak_memory_bytes or 0) < peak:
+                execution.peak_memory_bytes = peak
+                uow.executions.update(execution, expect_state=ExecutionState.ACTIVE)
+            uow.commit()
+
+    def _note_retry(self, execution_id: int, attempt: int) -> None:
+        with self._uow() as uow:
+            execution = uow.executions.find(execution_id)
+            if execution is None:
+                return
+            execution.retry_count = attempt
+            execution.rows_inserted = execution.bytes_inserted = 0
+            uow.executions.update(
+                execution, expect_state=ExecutionState.ACTIVE, expect_phase=Phase.UPLOADING
+            )
+            uow.commit()
+
+    def _fail(self, execution_id: int, message: str) -> Execution | None:
+        try:
+            return self._committer.end(execution_id, ExecutionState.ERROR, error=message)
+        except Conflict:
+            return None  # aborted meanwhile: ABORTED stands

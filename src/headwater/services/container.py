@@ -1,0 +1,36 @@
+"""All use cases, built once by `headwater.bootstrap` and handed to the API and runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from headwater.services.accounts import Accounts
+from headwater.services.auth import Auth
+from headwater.services.committer import Committer
+from headwater.services.connector_runs import ConnectorRuns
+from headwater.services.dataset_access import DatasetAccess
+from headwater.services.datasets import Datasets
+from headwater.services.executions import Executions
+from headwater.services.groups import Groups
+from headwater.services.query import Query
+from headwater.services.streams import Streams
+from headwater.services.tokens import Tokens
+from headwater.services.uploads import Uploads
+from headwater.services.users import Users
+
+
+@dataclass(frozen=True)
+class Services:
+    auth: Auth
+    users: Users
+    groups: Groups
+    tokens: Tokens
+    datasets: Datasets
+    dataset_access: DatasetAccess
+    query: Query
+    accounts: Accounts
+    streams: Streams
+    executions: Executions
+    uploads: Uploads
+    committer: Committer
+    connector_runs: ConnectorRuns

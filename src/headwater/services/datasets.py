@@ -1,0 +1,162 @@
+"""Datasets: create, read, update, delete, and the one-row append."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from headwater import tabular
+from headwater.domain import access
+from headwater.domain.access import AccessLevel
+from headwater.domain.datasets import Column, Dataset, UpdateMethod, validate_columns
+from headwater.domain.errors import Conflict, InvalidInput, PermissionDenied
+from headwater.domain.ports import Clock, CommitResult, DatasetStore, UnitOfWorkFactory
+from headwater.domain.users import Principal
+from headwater.services.dataset_access import authorize
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """A dataset as one caller sees it, with their level on it."""
+
+    dataset: Dataset
+    level: AccessLevel
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class DatasetChanges:
+    name: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+    columns: list[Column] | None = None
+
+
+class Datasets:
+    def __init__(self, uow: UnitOfWorkFactory, store: DatasetStore, clock: Clock) -> None:
+        self._uow = uow
+        self._store = store
+        self._clock = clock
+
+    def create(
+        self,
+        actor: Principal,
+        name: str,
+        description: str = "",
+        columns: list[Column] | None = None,
+        tags: list[str] | None = None,
+    ) -> DatasetView:
+        if not actor.user.role.can_create_datasets:
+            raise PermissionDenied("Participants cannot create datasets")
+        if not name.strip():
+            raise InvalidInput("name must not be empty", field="name")
+        now = self._clock.now()
+        dataset = Dataset(
+            id=str(uuid.uuid4()),
+            name=name.strip(),
+            description=description or "",
+            owner_id=actor.id,
+            created_at=now,
+            updated_at=now,
+            columns=validate_columns(columns) if columns is not None else None,
+            tags=list(tags or []),
+        )
+        with self._uow() as uow:
+            uow.datasets.add(dataset)
+            uow.commit()
+        return DatasetView(dataset, AccessLevel.OWNER, actor.user.display_name)
+
+    def get(self, actor: Principal, dataset_id: str) -> DatasetView:
+        with self._uow() as uow:
+            dataset, level = authorize(uow, actor, dataset_id, access.VIEW)
+            owner = uow.users.find(dataset.owner_id)
+        return DatasetView(dataset, level, owner.display_name if owner else "")
+
+    def page(
+        self, actor: Principal, limit: int, offset: int, name_like: str | None = None
+    ) -> list[DatasetView]:
+        limit = max(0, min(limit, MAX_PAGE))
+        with self._uow() as uow:
+            datasets = uow.datasets.list_visible(
+                None if actor.is_admin else actor.id, actor.group_ids, limit, offset, name_like
+            )
+            views = []
+            owners: dict[int, str] = {}
+            for dataset in datasets:
+                level = access.effective_level(
+                    actor, dataset.owner_id, uow.datasets.grants(dataset.id)
+                )
+                if dataset.owner_id not in owners:
+                    owner = uow.users.find(dataset.owner_id)
+                    owners[dataset.owner_id] = owner.display_name if owner else ""
+                views.append(
+                    DatasetView(dataset, level or AccessLevel.CAN_VIEW, owners[dataset.owner_id])
+                )
+            return views
+
+    def update(self, actor: Principal, dataset_id: str, changes: DatasetChanges) -> DatasetView:
+        with self._uow() as uow:
+            dataset, level = authorize(uow, actor, dataset_id, access.EDIT)
+            if changes.name is not None:
+                if not changes.name.strip():
+                    raise InvalidInput("name must not be empty", field="name")
+                dataset.name = changes.name.strip()
+            if changes.description is not None:
+                dataset.description = changes.description
+            if changes.tags is not None:
+                dataset.tags = list(changes.tags)
+            if changes.columns is not None and changes.columns != dataset.columns:
+                if dataset.data_version is not None:
+                    raise Conflict(
+                        "the dataset has data, so its schema cannot change in place",
+                        code="SCHEMA_LOCKED",
+                    )
+                dataset.columns = validate_columns(changes.columns)
+            dataset.updated_at = self._clock.now()
+            uow.datasets.update(dataset)
+            owner = uow.users.find(dataset.owner_id)
+            uow.commit()
+        return DatasetView(dataset, level, owner.display_name if owner else "")
+
+    def delete(self, actor: Principal, dataset_id: str, hard: bool = False) -> None:
+        """Soft delete hides the dataset and keeps its files; hard delete removes both."""
+        with self._uow() as uow:
+            dataset, _ = authorize(uow, actor, dataset_id, access.DELETE)
+            if hard:
+                uow.datasets.delete(dataset_id)
+            else:
+                dataset.deleted_at = self._clock.now()
+                uow.datasets.update(dataset)
+            uow.commit()
+        if hard:
+            self._store.drop(dataset_id)
+
+    def append_row(
+        self, actor: Principal, dataset_id: str, values: str, delimiter: str = ","
+    ) -> CommitResult:
+        if len(delimiter) != 1:
+            raise InvalidInput("delimiter must be one character", field="delimiter")
+        with self._uow() as uow:
+            dataset, _ = authorize(uow, actor, dataset_id, access.EDIT)
+        table = tabular.decode_row(values, dataset.columns, delimiter)
+        columns = dataset.columns or tabular.columns_from_arrow(table.schema)
+        result = self._store.commit(dataset_id, columns, table, UpdateMethod.APPEND)
+        self.record_commit(dataset_id, result, columns)
+        return result
+
+    def record_commit(self, dataset_id: str, result: CommitResult, columns: list[Column]) -> None:
+        """Note a data commit in the metadata; an older commit never overwrites a newer one."""
+        with self._uow() as uow:
+            dataset = uow.datasets.find(dataset_id)
+            if dataset is None:
+                return
+            if dataset.data_version is None or result.version > dataset.data_version:
+                dataset.data_version = result.version
+                dataset.row_count = result.row_count
+                if dataset.columns is None and columns:
+                    dataset.columns = list(columns)
+                dataset.updated_at = self._clock.now()
+                uow.datasets.update(dataset)
+                uow.commit()

@@ -1,0 +1,333 @@
+"""Streams: create (with a new or existing dataset), read, list, update, delete, search."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.domain import access
+from headwater.domain.access import AccessLevel, effective_level
+from headwater.domain.accounts import Account
+from headwater.domain.datasets import Column, Dataset, UpdateMethod, validate_columns
+from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from headwater.domain.executions import Execution
+from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from headwater.domain.streams import ConfigEntry, Stream, Transport
+from headwater.domain.users import Principal
+from headwater.services.dataset_access import authorize
+
+# What PUT may change (seed 002); anything else is refused by name.
+UPDATABLE = {"dataSource", "account", "configuration", "streamConfiguration", "schemaDefinition"}
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class NewDataset:
+    name: str
+    description: str = ""
+    columns: list[Column] | None = None
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    transport: Transport
+    update_method: UpdateMethod = UpdateMethod.REPLACE
+    data_provider_key: str | None = None
+    account_id: int | None = None
+    configuration: list[ConfigEntry] = field(default_factory=list)
+    key_columns: list[str] = field(default_factory=list)
+    dataset_id: str | None = None
+    new_dataset: NewDataset | None = None
+    schedule: dict[str, Any] | None = None
+    advanced_schedule_json: str | None = None
+
+
+@dataclass(frozen=True)
+class StreamChanges:
+    dataset_id: str | None = None
+    dataset_name: str | None = None
+    dataset_description: str | None = None
+    account_id: int | None = None
+    configuration: list[ConfigEntry] | None = None
+    columns: list[Column] | None = None
+    update_method: UpdateMethod | None = None
+    key_columns: list[str] | None = None
+    schedule_active: bool | None = None
+
+
+@dataclass(frozen=True)
+class StreamView:
+    stream: Stream
+    dataset: Dataset
+    account: Account | None
+    owner_name: str
+    level: AccessLevel
+    last_execution: Execution | None
+
+
+class Streams:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    # -- create -------------------------------------------------------------------------
+    def create(self, actor: Principal, spec: StreamSpec) -> StreamView:
+        now = self._clock.now()
+        with self._uow() as uow:
+            if spec.dataset_id is not None:
+                dataset, _ = authorize(uow, actor, spec.dataset_id, access.EDIT)
+                if uow.streams.find_by_dataset(dataset.id) is not None:
+                    raise Conflict(
+                        f"dataset {dataset.id} already has a stream", code="STREAM_EXISTS"
+                    )
+            elif spec.new_dataset is not None:
+                if not actor.user.role.can_create_datasets:
+                    raise PermissionDenied("Participants cannot create datasets")
+                if not spec.new_dataset.name.strip():
+                    raise InvalidInput("dataSource.name must not be empty", field="dataSource.name")
+                columns = spec.new_dataset.columns
+                dataset = Dataset(
+                    id=str(uuid.uuid4()),
+                    name=spec.new_dataset.name.strip(),
+                    description=spec.new_dataset.description,
+                    owner_id=actor.id,
+                    created_at=now,
+                    updated_at=now,
+                    columns=validate_columns(columns) if columns is not None else None,
+                )
+                uow.datasets.add(dataset)
+            else:
+                raise InvalidInput(
+                    "dataSource is required: {name, description} or {id}", field="dataSource"
+                )
+            if spec.account_id is not None:
+                _usable_account(uow, actor, spec.account_id)
+            _check_keys(spec.update_method, spec.key_columns, dataset.columns)
+            stream = uow.streams.add(
+                Stream(
+                    id=0,
+                    dataset_id=dataset.id,
+                    owner_id=actor.id,
+                    transport=spec.transport,
+                    update_method=spec.update_method,
+                    created_at=now,
+                    modified_at=now,
+                    created_by=actor.id,
+                    modified_by=actor.id,
+                    data_provider_key=spec.data_provider_key or _default_provider(spec.transport),
+                    account_id=spec.account_id,
+                    configuration=list(spec.configuration),
+                    key_columns=list(spec.key_columns),
+                    schedule=spec.schedule,
+                    advanced_schedule_json=spec.advanced_schedule_json,
+                )
+            )
+            dataset.stream_id = stream.id
+            uow.datasets.update(dataset)
+            uow.commit()
+            return _view(uow, actor, stream)
+
+    # -- read ---------------------------------------------------------------------------
+    def get(self, actor: Principal, stream_id: int) -> StreamView:
+        with self._uow() as uow:
+            stream = authorize_stream(uow, actor, stream_id, access.VIEW)
+            return _view(uow, actor, stream)
+
+    def page(self, actor: Principal, limit: int, offset: int) -> list[StreamView]:
+        limit = max(0, min(limit, MAX_PAGE))
+        with self._uow() as uow:
+            visible = None if actor.is_admin else _visible_dataset_ids(uow, actor)
+            return [_view(uow, actor, s) for s in uow.streams.page(visible, limit, offset)]
+
+    def search(self, actor: Principal, query: str) -> list[StreamView]:
+        """`field:value` with the five fields of seed 002; `dataSource.name` takes * and ?."""
+        name, sep, value = query.partition(":")
+        if not sep:
+            raise InvalidInput("q must be field:value, e.g. dataSource.id:<id>", field="q")
+        matchers: dict[str, Callable[[str, StreamView], bool]] = {
+            "account.configurations.value": self._by_account_value,
+            "datasource.id": lambda v, view: view.dataset.id == v,
+            # Without * or ? this is an exact, case-insensitive match.
+            "datasource.name": lambda v, view: fnmatch.fnmatchcase(
+                view.dataset.name.lower(), v.lower()
+            ),
+            "datasource.owner.id": lambda v, view: str(view.dataset.owner_id) == v,
+            "transport.type": lambda v, view: view.stream.transport.type.upper() == v.upper(),
+        }
+        matcher = matchers.get(name.strip().lower())
+        if matcher is None:
+            allowed = ", ".join(
+                [
+                    "account.configurations.value",
+                    "dataSource.id",
+                    "dataSource.name",
+                    "dataSource.owner.id",
+                    "transport.type",
+                ]
+            )
+            raise InvalidInput(f"cannot search by {name!r}; use one of {allowed}", field="q")
+        value = value.strip()
+        return [view for view in self.page(actor, MAX_PAGE * 20, 0) if matcher(value, view)]
+
+    @staticmethod
+    def _by_account_value(value: str, view: StreamView) -> bool:
+        if view.account is None:
+            return False
+        # Only values the caller could read count: a secret is not searchable.
+        return any(str(e.value) == value for e in view.account.masked_configuration())
+
+    # -- update and delete --------------------------------------------------------------
+    def update(self, actor: Principal, stream_id: int, changes: StreamChanges) -> StreamView:
+        with self._uow() as uow:
+            stream = authorize_stream(uow, actor, stream_id, access.EDIT)
+            dataset = uow.datasets.find(stream.dataset_id)
+            assert dataset is not None
+            if changes.dataset_id is not None and changes.dataset_id != stream.dataset_id:
+                target, _ = authorize(uow, actor, changes.dataset_id, access.EDIT)
+                if uow.streams.find_by_dataset(target.id) is not None:
+                    raise Conflict(
+                        f"dataset {target.id} already has a stream", code="STREAM_EXISTS"
+                    )
+                dataset.stream_id = None
+                uow.datasets.update(dataset)
+                stream.dataset_id, dataset = target.id, target
+                dataset.stream_id = stream.id
+            if changes.dataset_name is not None:
+                if not changes.dataset_name.strip():
+                    raise InvalidInput("dataSource.name must not be empty", field="dataSource.name")
+                dataset.name = changes.dataset_name.strip()
+            if changes.dataset_description is not None:
+                dataset.description = changes.dataset_description
+            if changes.columns is not None and changes.columns != dataset.columns:
+                if dataset.data_version is not None:
+                    raise Conflict(
+                        "the dataset has data, so its schema cannot change in place",
+                        code="SCHEMA_LOCKED",
+                    )
+                dataset.columns = validate_columns(changes.columns)
+            if changes.account_id is not None:
+                _usable_account(uow, actor, changes.account_id)
+                stream.account_id = changes.account_id
+            if changes.configuration is not None:
+                stream.configuration = list(changes.configuration)
+            if changes.update_method is not None:
+                stream.update_method = changes.update_method
+            if changes.key_columns is not None:
+                stream.key_columns = list(changes.key_columns)
+            if changes.schedule_active is not None:
+                stream.schedule_active = changes.schedule_active
+            _check_keys(stream.update_method, stream.key_columns, dataset.columns)
+            now = self._clock.now()
+            stream.modified_at, stream.modified_by = now, actor.id
+            dataset.updated_at = now
+            uow.datasets.update(dataset)
+            uow.streams.update(stream)
+            uow.commit()
+            return _view(uow, actor, stream)
+
+    def delete(self, actor: Principal, stream_id: int) -> None:
+        """Delete the stream and its executions; the dataset stays, without a stream."""
+        with self._uow() as uow:
+            stream = authorize_stream(uow, actor, stream_id, access.DELETE)
+            active = uow.executions.active_for_stream(stream_id)
+            if active is not None:
+                raise Conflict(
+                    f"execution {active.id} is still ACTIVE; abort it first",
+                    code="EXECUTION_ACTIVE",
+                    executionId=active.id,
+                )
+            dataset = uow.datasets.find(stream.dataset_id)
+            if dataset is not None:
+                dataset.stream_id = None
+                uow.datasets.update(dataset)
+            uow.streams.delete(stream_id)
+            uow.commit()
+
+
+# -- shared by the execution and upload use cases --------------------------------------
+def authorize_stream(
+    uow: UnitOfWork, actor: Principal, stream_id: int, needed: AccessLevel
+) -> Stream:
+    """The stream, if the actor holds `needed` on its dataset; NotFound if they see neither."""
+    stream = uow.streams.find(stream_id)
+    if stream is None:
+        raise NotFound(f"no stream {stream_id}")
+    try:
+        authorize(uow, actor, stream.dataset_id, needed)
+    except NotFound:
+        raise NotFound(f"no stream {stream_id}") from None
+    return stream
+
+
+def _view(uow: UnitOfWork, actor: Principal, stream: Stream) -> StreamView:
+    dataset = uow.datasets.find(stream.dataset_id)
+    if dataset is None:
+        raise NotFound(f"stream {stream.id} has lost its dataset")
+    level = effective_level(actor, dataset.owner_id, uow.datasets.grants(dataset.id))
+    account = uow.accounts.find(stream.account_id) if stream.account_id is not None else None
+    owner = uow.users.find(stream.owner_id)
+    history = uow.executions.list_for_stream(stream.id, 1, 0)
+    return StreamView(
+        stream,
+        dataset,
+        account,
+        owner.display_name if owner else "",
+        level or AccessLevel.CAN_VIEW,
+        history[0] if history else None,
+    )
+
+
+def _visible_dataset_ids(uow: UnitOfWork, actor: Principal) -> list[str]:
+    ids: list[str] = []
+    offset = 0
+    while page := uow.datasets.list_visible(actor.id, actor.group_ids, 1000, offset):
+        ids.extend(d.id for d in page)
+        offset += len(page)
+    return ids
+
+
+def _usable_account(uow: UnitOfWork, actor: Principal, account_id: int) -> Account:
+    account = uow.accounts.find(account_id)
+    level = None
+    if account is not None:
+        level = effective_level(actor, account.owner_id, uow.accounts.grants(account_id))
+    if account is None or level is None:
+        raise InvalidInput(f"no account {account_id} shared with you", field="account.id")
+    return account
+
+
+def _check_keys(method: UpdateMethod, keys: list[str], columns: list[Column] | None) -> None:
+    if method is not UpdateMethod.UPSERT:
+        return
+    if not keys:
+        raise InvalidInput("UPSERT needs keyColumnNames", field="keyColumnNames")
+    if columns is not None:
+        names = {c.name for c in columns}
+        unknown = [k for k in keys if k not in names]
+        if unknown:
+            raise InvalidInput(
+                f"keyColumnNames name unknown columns: {', '.join(unknown)}", field="keyColumnNames"
+            )
+
+
+def _default_provider(transport: Transport) -> str:
+    return "api" if transport.is_upload else transport.type.lower()
+
+
+def schedule_json(raw: Any) -> str | None:
+    """`advancedScheduleJson` arrives as a JSON string (or an object); store it as text."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                f"advancedScheduleJson is not JSON: {exc.msg}", field="advancedScheduleJson"
+            ) from None
+        return raw
+    return json.dumps(raw)

@@ -1,0 +1,174 @@
+"""Multipart uploads: parts staged and checked as they arrive; commit lands them all at once.
+
+Parts may arrive in parallel and in any order; re-sending a part id replaces it. Commit
+applies the parts in part-id order as one Delta transaction under the execution's update
+method. The dataset three-step upload (domolibrary) is the same machinery on the dataset's
+stream, created on first use as an API stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from headwater.domain import access
+from headwater.domain.datasets import Column, UpdateMethod
+from headwater.domain.errors import BadData, Conflict, InvalidInput
+from headwater.domain.executions import Execution, ExecutionState, Phase, RunType
+from headwater.domain.parts import Part
+from headwater.domain.ports import Clock, PartStaging, UnitOfWorkFactory
+from headwater.domain.streams import Stream, Transport
+from headwater.domain.users import Principal
+from headwater.services.committer import Committer
+from headwater.services.dataset_access import authorize
+from headwater.services.executions import Executions, execution_of
+from headwater.services.streams import authorize_stream
+
+MAX_PART_ID = 100_000
+
+
+class Uploads:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        staging: PartStaging,
+        committer: Committer,
+        executions: Executions,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._staging = staging
+        self._committer = committer
+        self._executions = executions
+
+    def put_part(
+        self,
+        actor: Principal,
+        stream_id: int,
+        execution_id: int,
+        part_id: int,
+        chunks: Iterable[bytes],
+        gzip_hint: bool = False,
+    ) -> Execution:
+        if not 0 <= part_id <= MAX_PART_ID:
+            raise InvalidInput(f"part id must be between 0 and {MAX_PART_ID}", field="partId")
+        with self._uow() as uow:
+            stream = authorize_stream(uow, actor, stream_id, access.EDIT)
+            execution = execution_of(uow, stream_id, execution_id)
+            _require_uploading(execution)
+            dataset = uow.datasets.find(stream.dataset_id)
+            columns = dataset.columns if dataset else None
+        staged = self._staging.stage(execution_id, part_id, chunks, columns, gzip_hint)
+        with self._uow() as uow:
+            execution = execution_of(uow, stream_id, execution_id)
+            try:
+                _require_uploading(execution)
+            except Conflict:
+                self._staging.discard(staged.path)  # aborted or committed while we received
+                raise
+            replaced = uow.executions.put_part(
+                Part(
+                    execution_id,
+                    part_id,
+                    staged.path,
+                    staged.rows,
+                    staged.bytes_received,
+                    self._clock.now(),
+                )
+            )
+            uow.commit()
+        if replaced is not None:
+            self._staging.discard(replaced.path)
+        return execution
+
+    def commit(
+        self,
+        actor: Principal,
+        stream_id: int,
+        execution_id: int,
+        method: UpdateMethod | None = None,
+    ) -> Execution:
+        with self._uow() as uow:
+            stream = authorize_stream(uow, actor, stream_id, access.EDIT)
+            execution = execution_of(uow, stream_id, execution_id)
+            _require_uploading(execution)
+            parts = uow.executions.parts(execution_id)
+            dataset = uow.datasets.find(stream.dataset_id)
+            assert dataset is not None
+        if not parts:
+            raise InvalidInput(f"execution {execution_id} has no parts to commit", field="parts")
+        if method is not None and method is not execution.update_method:
+            execution = self._executions.change_method(actor, stream_id, execution_id, method)
+        columns = dataset.columns or _agreed_columns([p.path for p in parts], self._staging)
+        execution = self._committer.begin(execution_id)
+        reader = self._staging.open([p.path for p in parts])
+        done = self._committer.land(
+            execution,
+            reader,
+            columns,
+            execution.update_method,
+            stream.key_columns,
+            bytes_in=sum(p.bytes for p in parts),
+        )
+        self._staging.discard_execution(execution_id)
+        return done
+
+    # -- the dataset three-step upload (domolibrary) ------------------------------------
+    def open_dataset_upload(self, actor: Principal, dataset_id: str) -> Execution:
+        stream = self._dataset_stream(actor, dataset_id)
+        return self._executions.create(actor, stream.id, RunType.API)
+
+    def dataset_stream_id(self, actor: Principal, dataset_id: str) -> int:
+        return self._dataset_stream(actor, dataset_id).id
+
+    def _dataset_stream(self, actor: Principal, dataset_id: str) -> Stream:
+        with self._uow() as uow:
+            dataset, _ = authorize(uow, actor, dataset_id, access.EDIT)
+            stream = uow.streams.find_by_dataset(dataset_id)
+            if stream is not None:
+                return stream
+            now = self._clock.now()
+            stream = uow.streams.add(
+                Stream(
+                    id=0,
+                    dataset_id=dataset_id,
+                    owner_id=dataset.owner_id,
+                    transport=Transport(),
+                    update_method=UpdateMethod.REPLACE,
+                    created_at=now,
+                    modified_at=now,
+                    created_by=actor.id,
+                    modified_by=actor.id,
+                )
+            )
+            dataset.stream_id = stream.id
+            uow.datasets.update(dataset)
+            uow.commit()
+            return stream
+
+
+def _require_uploading(execution: Execution) -> None:
+    if execution.state is not ExecutionState.ACTIVE:
+        raise Conflict(
+            f"execution {execution.id} is {execution.state.value}; it takes no more "
+            "parts and cannot be committed",
+            code="EXECUTION_FINISHED",
+        )
+    if execution.phase is not Phase.UPLOADING:
+        raise Conflict(
+            f"execution {execution.id} is committing already", code="EXECUTION_COMMITTING"
+        )
+
+
+def _agreed_columns(paths: list[str], staging: PartStaging) -> list[Column]:
+    """A dataset without a schema takes its first data's: every part must infer the same one."""
+    schemas = [staging.columns_of(path) for path in paths]
+    first = schemas[0]
+    for index, other in enumerate(schemas[1:], start=1):
+        if other != first:
+            raise BadData(
+                f"the parts disagree on the columns they infer (part {index} differs from the "
+                "first); give the dataset a schema",
+                field="parts",
+            )
+    return first

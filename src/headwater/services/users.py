@@ -1,0 +1,51 @@
+"""Users: created by admins, visible to every signed-in user."""
+
+from __future__ import annotations
+
+from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from headwater.domain.ports import Clock, UnitOfWorkFactory
+from headwater.domain.users import Principal, Role, User
+
+
+def parse_role(raw: int | None) -> Role:
+    if raw is None:
+        return Role.PARTICIPANT
+    try:
+        return Role(raw)
+    except ValueError:
+        raise InvalidInput(
+            "roleId must be 1 (Admin), 2 (Privileged), 3 (Editor) or 4 (Participant)",
+            field="roleId",
+        ) from None
+
+
+class Users:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def create(self, actor: Principal, display_name: str, email: str, role_id: int | None) -> User:
+        if not actor.is_admin:
+            raise PermissionDenied("only admins create users")
+        role = parse_role(role_id)
+        if not display_name.strip():
+            raise InvalidInput("displayName must not be empty", field="displayName")
+        if "@" not in email:
+            raise InvalidInput(f"{email!r} is not an email address", field="detail.email")
+        with self._uow() as uow:
+            if uow.users.find_by_email(email) is not None:
+                raise Conflict(f"a user with email {email!r} exists already", code="USER_EXISTS")
+            user = uow.users.add(display_name.strip(), email.strip(), int(role), self._clock.now())
+            uow.commit()
+            return user
+
+    def get(self, actor: Principal, user_id: int) -> User:
+        with self._uow() as uow:
+            user = uow.users.find(user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        return user
+
+    def page(self, actor: Principal, limit: int, offset: int) -> list[User]:
+        with self._uow() as uow:
+            return uow.users.page(limit, offset)

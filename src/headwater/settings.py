@@ -1,0 +1,68 @@
+"""Settings, built once at start-up and passed down; nothing reads the environment elsewhere.
+
+Every field can be set by an environment variable named after it with the `HEADWATER_`
+prefix (`HEADWATER_DATABASE_URL`, `HEADWATER_ADMIN_TOKEN`, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class QuerySettings(BaseSettings):
+    """Limits of the SQL sandbox (`HEADWATER_QUERY__MAX_ROWS`, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_QUERY__", extra="ignore")
+
+    max_rows: int = Field(default=100_000, ge=1, description="Rows a query may return.")
+    timeout_seconds: float = Field(default=30.0, gt=0, description="Wall-clock limit per query.")
+    memory_limit: str = Field(default="1GB", description="DuckDB memory limit per query.")
+    threads: int = Field(default=2, ge=1, description="DuckDB threads per query.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HEADWATER_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("./headwater-data"), description="Root of all local state.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata database; SQLite in the data dir when unset.",
+    )
+    admin_token: str | None = Field(
+        default=None,
+        description="Token of the first admin user, created when no user exists yet.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Fernet key that encrypts account secrets; generated into the data dir "
+        "(mode 0600) when unset.",
+    )
+    executor_workers: int = Field(default=2, ge=1, description="Connector runs at once.")
+    connector_max_retries: int = Field(
+        default=3, ge=0, description="Retries of a connector's transient errors per run."
+    )
+    connector_retry_delay_seconds: float = Field(
+        default=1.0, ge=0, description="First retry delay; doubles with each retry."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8080
+    query: QuerySettings = Field(default_factory=QuerySettings)
+
+    @property
+    def metadata_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'headwater.db').resolve()}"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staging"

@@ -1,0 +1,16 @@
+"""Arrow helpers shared by services and adapters: column types, CSV decoding, conforming."""
+
+from headwater.tabular.conform import conform
+from headwater.tabular.csv_decode import decode_csv, decode_row
+from headwater.tabular.csv_stream import iter_csv_batches
+from headwater.tabular.types import arrow_schema, arrow_type, columns_from_arrow
+
+__all__ = [
+    "arrow_schema",
+    "arrow_type",
+    "columns_from_arrow",
+    "conform",
+    "decode_csv",
+    "decode_row",
+    "iter_csv_batches",
+]

@@ -1,0 +1,120 @@
+"""Find the first bad record of a CSV stream and say where it is, for a person to fix.
+
+Arrow's fast reader says *that* a value is bad, not *where*. When it fails, this slower pass
+re-reads the data with Python's `csv` module, checking each record as Arrow would, and names
+the line (the physical line the record starts on, so a quoted field with newlines still points
+at its record) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import re
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from headwater.domain.datasets import Column, ColumnType
+from headwater.domain.errors import BadData
+from headwater.tabular.csv_options import FALSE_VALUES, TRUE_VALUES
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z?$")
+_BOOLEANS = set(TRUE_VALUES) | set(FALSE_VALUES)
+_LONG_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _check_long(value: str) -> None:
+    number = int(value)
+    if not _LONG_RANGE[0] <= number <= _LONG_RANGE[1]:
+        raise ValueError("out of range")
+
+
+def _check_datetime(value: str) -> None:
+    if not _DATETIME.match(value):
+        raise ValueError("not a datetime")
+    dt.datetime.fromisoformat(value.rstrip("Z").replace(" ", "T"))
+
+
+def _check_bool(value: str) -> None:
+    if value not in _BOOLEANS:
+        raise ValueError("not a boolean")
+
+
+def _check_decimal(value: str) -> None:
+    number = decimal.Decimal(value)
+    if not number.is_finite():
+        raise ValueError("not finite")
+
+
+CHECKS: dict[ColumnType, Callable[[str], object]] = {
+    ColumnType.STRING: lambda _: None,
+    ColumnType.LONG: _check_long,
+    ColumnType.DOUBLE: float,
+    ColumnType.DECIMAL: _check_decimal,
+    ColumnType.DATE: dt.date.fromisoformat,
+    ColumnType.DATETIME: _check_datetime,
+    ColumnType.BOOLEAN: _check_bool,
+}
+
+EXAMPLES = {
+    ColumnType.LONG: "a whole number",
+    ColumnType.DOUBLE: "a number",
+    ColumnType.DECIMAL: "a decimal number",
+    ColumnType.DATE: "a date like 2024-01-31",
+    ColumnType.DATETIME: "a datetime like 2024-01-31 13:45:00",
+    ColumnType.BOOLEAN: "true or false",
+}
+
+
+def find_bad_record(
+    source: IO[bytes], columns: Sequence[Column], delimiter: str = ",", first_line: int = 1
+) -> BadData | None:
+    """The first problem in `source` (read from where it is), or None if Python finds none."""
+    text = io.TextIOWrapper(source, encoding="utf-8", errors="strict", newline="")
+    try:
+        return _first_problem(
+            csv.reader(text, delimiter=delimiter, strict=True), columns, first_line
+        )
+    finally:
+        text.detach()  # the caller owns `source`: do not let the wrapper close it
+
+
+def _first_problem(reader: Any, columns: Sequence[Column], first_line: int) -> BadData | None:
+    line = first_line
+    while True:
+        start = line
+        try:
+            record = next(reader)
+        except StopIteration:
+            return None
+        except UnicodeDecodeError:
+            return BadData(f"line {start}: the text is not valid UTF-8", line=start)
+        except csv.Error as exc:
+            return BadData(f"line {start}: malformed CSV ({exc})", line=start)
+        line = first_line + reader.line_num
+        if not record:
+            continue  # a blank line
+        if len(record) != len(columns):
+            return BadData(
+                f"line {start}: expected {len(columns)} values, found {len(record)}",
+                line=start,
+                expected=len(columns),
+                found=len(record),
+            )
+        for column, value in zip(columns, record, strict=True):
+            if value == "":
+                continue  # null (or the empty string, for text)
+            try:
+                CHECKS[column.type](value)
+            except (ValueError, ArithmeticError):
+                shown = value if len(value) <= 100 else value[:97] + "..."
+                return BadData(
+                    f'line {start}, column "{column.name}": {shown!r} is not '
+                    f"{EXAMPLES[column.type]} ({column.type.value})",
+                    line=start,
+                    column=column.name,
+                    value=shown,
+                )
+    return None

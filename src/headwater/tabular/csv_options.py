@@ -1,0 +1,65 @@
+"""How Headwater reads CSV, in one place: RFC 4180, headerless, Domo's null rules.
+
+- An unquoted empty field is NULL; a quoted empty field (`""`) is the empty string.
+- Booleans: true/false in any case, or 1/0.
+- DATETIME: `YYYY-MM-DD HH:MM:SS` or with `T`, optional fraction (up to microseconds), optional
+  trailing `Z`. Arrow refuses a `Z` on a zone-less timestamp, so DATETIME columns are read as
+  text and converted afterwards (`finish_batch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from headwater.domain.datasets import Column, ColumnType
+from headwater.tabular.types import arrow_schema
+
+TRUE_VALUES = ["true", "True", "TRUE", "1"]
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
+BLOCK_SIZE = 8 << 20  # bytes per streamed block: bounds memory whatever the part size
+
+
+def read_schema(columns: Sequence[Column]) -> pa.Schema:
+    """The schema the CSV reader produces: DATETIME still as text."""
+    target = arrow_schema(columns)
+    return pa.schema(
+        [
+            pa.field(f.name, pa.string()) if c.type is ColumnType.DATETIME else f
+            for c, f in zip(columns, target, strict=True)
+        ]
+    )
+
+
+def reader_options(
+    columns: Sequence[Column], delimiter: str = ","
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    schema = read_schema(columns)
+    return (
+        pacsv.ReadOptions(column_names=schema.names, block_size=BLOCK_SIZE),
+        pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        pacsv.ConvertOptions(
+            column_types=schema,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
+            true_values=TRUE_VALUES,
+            false_values=FALSE_VALUES,
+        ),
+    )
+
+
+def finish_batch(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
+    """Turn the DATETIME text columns into timestamps (raises ArrowInvalid on a bad value)."""
+    if not any(c.type is ColumnType.DATETIME for c in columns):
+        return batch
+    target = arrow_schema(columns)
+    arrays = []
+    for column, field, array in zip(columns, target, batch.columns, strict=True):
+        if column.type is ColumnType.DATETIME:
+            array = pc.replace_substring_regex(array, r"Z$", "").cast(field.type)
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=target)
