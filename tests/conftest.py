@@ -46,6 +46,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         database_url=database_url,
         admin_token=ADMIN_TOKEN,
         query=QuerySettings(timeout_seconds=2, max_rows=10_000),
+        connector_retry_delay_seconds=0.05,
     )
 
 

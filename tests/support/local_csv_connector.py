@@ -22,6 +22,7 @@ class LocalCsvConnector:
         # Each read pops one scripted failure ("transient" or "terminal") before reading.
         self.failures = failures if failures is not None else []
         self.reads = 0
+        self.yielded_at: list[float] = []  # monotonic time of each batch handed over
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,7 @@ class LocalCsvConnector:
         table = pacsv.read_csv(str(config["path"]))
         pause = float(config.get("pause_seconds", 0))
         for batch in table.to_batches(max_chunksize=int(config.get("batch_rows", 1000))):
+            self.yielded_at.append(time.monotonic())
             yield batch
             if pause:
                 time.sleep(pause)

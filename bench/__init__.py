@@ -1,0 +1,1 @@
+"""Headwater's benchmarks: `make bench` (or `python -m bench [--quick]`)."""

@@ -1,0 +1,1 @@
+"""One module per benchmark case; each returns rows for the results table."""

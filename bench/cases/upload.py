@@ -1,0 +1,110 @@
+"""Case 1: multipart CSV upload through HTTP, first byte to committed version, against DuckDB
+and dlt loading the same CSV. Peak RSS is the server's high-water mark."""
+
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from bench.data import DUCKDB_COLUMNS, SCHEMA, Dataset
+from bench.measure import Figure, median_seconds, peak_rss_mb
+from bench.server import Server
+
+
+def _upload(http: httpx.Client, stream_id: int, parts: list[Path], gzip: bool) -> None:
+    execution = http.post(f"/api/data/v1/streams/{stream_id}/executions", json={})
+    execution.raise_for_status()
+    eid = execution.json()["executionId"]
+    headers = {"Content-Type": "text/csv", **({"Content-Encoding": "gzip"} if gzip else {})}
+
+    def send(item: tuple[int, Path]) -> None:
+        index, path = item
+        with path.open("rb") as body:
+            response = http.put(
+                f"/api/data/v1/streams/{stream_id}/executions/{eid}/part/{index}",
+                content=body,
+                headers=headers,
+            )
+        response.raise_for_status()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(send, enumerate(parts)))
+    committed = http.put(f"/api/data/v1/streams/{stream_id}/executions/{eid}/commit")
+    committed.raise_for_status()
+    if committed.json()["currentState"] != "SUCCESS":
+        raise RuntimeError(f"upload failed: {committed.json()['errors']}")
+
+
+def headwater(data: Dataset, runs: int) -> list[Figure]:
+    figures = []
+    for gzip in (False, True):
+        for method in ("REPLACE", "APPEND"):
+            with Server() as server, server.client() as http:
+                stream = http.post(
+                    "/api/data/v1/streams",
+                    json={
+                        "transport": {"type": "API"},
+                        "updateMethod": method,
+                        "dataSource": {"name": "bench", "schema": {"columns": SCHEMA}},
+                    },
+                )
+                stream.raise_for_status()
+                parts = data.gzip_parts if gzip else data.parts
+                work = partial(_upload, http, stream.json()["id"], parts, gzip)
+                seconds = median_seconds(work, runs)
+                figures.append(
+                    Figure(
+                        "upload",
+                        f"headwater {method.lower()} {'gzip' if gzip else 'plain'}",
+                        seconds,
+                        data.megabytes,
+                        runs,
+                        peak_rss_mb(server.pid),
+                    )
+                )
+    return figures
+
+
+def duckdb_ctas(data: Dataset, runs: int) -> Figure:
+    columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_COLUMNS.items())
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "bench.duckdb"
+
+        def load() -> None:
+            target.unlink(missing_ok=True)
+            with duckdb.connect(str(target)) as con:
+                con.execute(
+                    f"CREATE TABLE t AS SELECT * FROM read_csv('{data.csv}', "
+                    f"header = false, columns = {{{columns}}})"
+                )
+
+        seconds = median_seconds(load, runs)
+    return Figure("upload", "duckdb CTAS read_csv", seconds, data.megabytes, runs)
+
+
+def dlt_arrow(data: Dataset, runs: int) -> Figure | None:
+    try:
+        import dlt
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    names = list(DUCKDB_COLUMNS)
+    with tempfile.TemporaryDirectory() as folder:
+
+        def load() -> None:
+            table = pacsv.read_csv(data.csv, read_options=pacsv.ReadOptions(column_names=names))
+            pipeline = dlt.pipeline(
+                pipeline_name="bench",
+                destination=dlt.destinations.duckdb(f"{folder}/dlt.duckdb"),
+                pipelines_dir=f"{folder}/pipelines",
+                dataset_name="bench",
+            )
+            pipeline.run([table], table_name="t", write_disposition="replace")
+
+        seconds = median_seconds(load, runs)
+    return Figure("upload", "dlt arrow → duckdb", seconds, data.megabytes, runs)

@@ -1,0 +1,98 @@
+"""Run the benchmarks and write docs/benchmarks.md.
+
+    python -m bench            10M rows (≈0.8 GB CSV), 3 runs each
+    python -m bench --quick    1M rows, 3 runs each
+
+Every figure is a median; every comparison a ratio measured in the same run, because this
+machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bench.cases import upload
+from bench.data import dataset
+from bench.measure import Figure
+
+DOCS = Path(__file__).parent.parent / "docs" / "benchmarks.md"
+
+
+def _ratio(numerator: Figure | None, denominator: Figure | None) -> str:
+    if numerator is None or denominator is None:
+        return "n/a"
+    return f"{numerator.rate / denominator.rate:.2f}x"
+
+
+def _table(figures: list[Figure]) -> str:
+    lines = [
+        "| case | variant | median s | MB | MB/s | peak RSS MB | runs |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for f in figures:
+        rss = f"{f.peak_rss_mb:.0f}" if f.peak_rss_mb is not None else "-"
+        lines.append(
+            f"| {f.case} | {f.variant} | {f.seconds:.2f} | {f.megabytes:.0f} | "
+            f"{f.rate:.0f} | {rss} | {f.runs} |"
+        )
+    return "\n".join(lines)
+
+
+def _machine() -> str:
+    packages = ", ".join(
+        f"{name} {version(name)}"
+        for name in ("headwater", "duckdb", "deltalake", "pyarrow", "fastapi", "uvicorn")
+    )
+    try:
+        packages += f", dlt {version('dlt')}"
+    except Exception:
+        packages += ", dlt not installed"
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{packages}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    args = parser.parse_args()
+    rows = 1_000_000 if args.quick else 10_000_000
+    started = time.monotonic()
+    data = dataset(rows)
+    print(f"data: {rows:,} rows, {data.megabytes:.0f} MB CSV")
+
+    ours = upload.headwater(data, args.runs)
+    duck = upload.duckdb_ctas(data, args.runs)
+    dlt = upload.dlt_arrow(data, args.runs)
+    figures = [*ours, duck, *([dlt] if dlt else [])]
+    best_plain = next(f for f in ours if f.variant == "headwater replace plain")
+    goals = [
+        f"- upload vs DuckDB CTAS: {_ratio(best_plain, duck)} (goal ≥ 1.0x)",
+        f"- upload vs dlt: {_ratio(best_plain, dlt)} (goal ≥ 2x)",
+        f"- peak server RSS: {max(f.peak_rss_mb or 0 for f in ours):.0f} MB "
+        f"for {data.megabytes:.0f} MB (goal ≤ 500 MB per GB)",
+    ]
+    table = _table(figures)
+    print(table)
+    print("\n".join(goals))
+    DOCS.write_text(
+        "# Benchmarks\n\n"
+        "Written by `make bench` (`python -m bench`); do not edit by hand. Each figure is the "
+        "median of the runs shown; ratios compare figures measured in the same run.\n\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}; "
+        f"{rows:,} rows ({data.megabytes:.0f} MB of CSV); "
+        f"{'--quick' if args.quick else 'full'} run took {time.monotonic() - started:.0f} s.\n\n"
+        f"{table}\n\n## Against the goals\n\n" + "\n".join(goals) + "\n\n"
+        "Upload is timed from the first byte of the first part to the committed version "
+        "(10 parts, 4 at a time); DuckDB is `CREATE TABLE AS SELECT * FROM read_csv(...)` into a "
+        "file database; dlt loads one Arrow table (read by pyarrow) into DuckDB.\n"
+    )
+    print(f"wrote {DOCS}")
