@@ -23,6 +23,19 @@ class QuerySettings(BaseSettings):
     threads: int = Field(default=2, ge=1, description="DuckDB threads per query.")
 
 
+class FaultSettings(BaseSettings):
+    """Fault injection for crash tests (`HEADWATER_FAULTS__...`); leave at 0 in production."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_FAULTS__", extra="ignore")
+
+    pause_before_commit_log: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds to wait after a commit's files join the table and before the "
+        "Delta log entry that makes them visible: the window a crash test kills the server in.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HEADWATER_", env_nested_delimiter="__", extra="ignore"
@@ -52,6 +65,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     query: QuerySettings = Field(default_factory=QuerySettings)
+    faults: FaultSettings = Field(default_factory=FaultSettings)
 
     @property
     def metadata_url(self) -> str:

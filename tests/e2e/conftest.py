@@ -94,8 +94,8 @@ def server_factory(tmp_path: Path, database_url: str | None) -> Iterator[type[Se
         base_env["HEADWATER_DATABASE_URL"] = database_url
 
     class _Server(Server):
-        def __init__(self, admin_token: str | None = None) -> None:
-            env = dict(base_env)
+        def __init__(self, admin_token: str | None = None, **extra_env: str) -> None:
+            env = {**base_env, **extra_env}
             if admin_token:
                 env["HEADWATER_ADMIN_TOKEN"] = admin_token
             super().__init__(data_dir=tmp_path / "data", env=env)

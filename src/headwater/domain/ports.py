@@ -149,6 +149,13 @@ class UnitOfWorkFactory(Protocol):
 
 
 @dataclass(frozen=True)
+class StagedFile:
+    path: str
+    rows: int
+    name: str  # the file's name once it joins the table
+
+
+@dataclass(frozen=True)
 class CommitResult:
     version: int
     row_count: int
@@ -168,6 +175,26 @@ class DatasetStore(Protocol):
         key_columns: Sequence[str] = (),
         metadata: dict[str, str] | None = None,
     ) -> CommitResult: ...
+
+    def commit_files(
+        self,
+        dataset_id: str,
+        columns: Sequence[Column],
+        files: Sequence[StagedFile],
+        method: UpdateMethod,
+        key_columns: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> CommitResult:
+        """Commit staged Parquet files (written with exactly the dataset's Arrow schema).
+
+        APPEND and REPLACE adopt the files as they are: they move into the table and one log
+        entry references them, so the commit costs the same whatever the data size. UPSERT
+        reads them to merge. `files` are consumed either way."""
+        ...
+
+    def remove_orphans(self, dataset_id: str, prefix: str) -> None:
+        """Delete files named `prefix*` that no version references (a commit that died)."""
+        ...
 
     def data_files(self, dataset_id: str) -> list[str] | None: ...
     def version(self, dataset_id: str) -> int | None: ...

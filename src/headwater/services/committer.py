@@ -11,18 +11,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
 
 from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import Conflict, HeadwaterError, NotFound
 from headwater.domain.executions import Execution, ExecutionState, Phase, transition
-from headwater.domain.ports import Clock, CommitResult, DatasetStore, UnitOfWorkFactory
+from headwater.domain.ports import (
+    Clock,
+    CommitResult,
+    DatasetStore,
+    StagedFile,
+    UnitOfWorkFactory,
+)
 from headwater.services.datasets import Datasets
 
 log = logging.getLogger(__name__)
 
 COMMIT_TAG = "headwater.execution"
 INTERRUPTED = "interrupted during commit by a server stop; the dataset was left unchanged"
+
+
+def orphan_prefix(execution_id: int) -> str:
+    """Data files of an execution are named so a failed commit's leftovers can be found."""
+    return f"part-e{execution_id}-"
 
 
 class Committer:
@@ -62,26 +73,34 @@ class Committer:
     def land(
         self,
         execution: Execution,
-        batches: Any,
+        parts: Sequence[tuple[str, int]],
         columns: Sequence[Column],
         method: UpdateMethod,
         key_columns: Sequence[str],
         bytes_in: int,
     ) -> Execution:
-        """Commit `batches` for an execution in COMMITTING; always ends it."""
+        """Commit staged part files `(path, rows)`, in order, for an execution in COMMITTING;
+        always ends it."""
+        prefix = orphan_prefix(execution.id)
+        files = [
+            StagedFile(path, rows, f"{prefix}{index:05d}-{Path(path).name}")
+            for index, (path, rows) in enumerate(parts)
+        ]
         try:
-            result = self._store.commit(
+            result = self._store.commit_files(
                 execution.dataset_id,
                 columns,
-                batches,
+                files,
                 method,
                 key_columns,
                 metadata={COMMIT_TAG: str(execution.id)},
             )
         except HeadwaterError as exc:
+            self._store.remove_orphans(execution.dataset_id, prefix)
             return self.end(execution.id, ExecutionState.ERROR, error=exc.message)
         except Exception as exc:
             log.exception("commit of execution %s failed", execution.id)
+            self._store.remove_orphans(execution.dataset_id, prefix)
             return self.end(execution.id, ExecutionState.ERROR, error=f"commit failed: {exc}")
         self._datasets.record_commit(execution.dataset_id, result, list(columns))
         return self.end(execution.id, ExecutionState.SUCCESS, result=result, bytes_in=bytes_in)
@@ -120,6 +139,7 @@ class Committer:
         for execution in stranded:
             found = self._store.find_commit(execution.dataset_id, COMMIT_TAG, str(execution.id))
             if found is None:
+                self._store.remove_orphans(execution.dataset_id, orphan_prefix(execution.id))
                 settled.append(self.end(execution.id, ExecutionState.ERROR, error=INTERRUPTED))
                 continue
             with self._uow() as uow:

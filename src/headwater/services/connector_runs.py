@@ -113,10 +113,9 @@ class ConnectorRuns:
         except Conflict:
             return None  # aborted between the last batch and the commit
         columns = dataset.columns or staged.columns
-        reader = self._staging.open([staged.path])
         return self._committer.land(
             execution,
-            reader,
+            [(staged.path, staged.rows)],
             columns,
             execution.update_method,
             stream.key_columns,

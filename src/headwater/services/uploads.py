@@ -101,10 +101,9 @@ class Uploads:
             execution = self._executions.change_method(actor, stream_id, execution_id, method)
         columns = dataset.columns or _agreed_columns([p.path for p in parts], self._staging)
         execution = self._committer.begin(execution_id)
-        reader = self._staging.open([p.path for p in parts])
         done = self._committer.land(
             execution,
-            reader,
+            [(p.path, p.rows) for p in parts if p.rows],  # an empty part adds nothing
             columns,
             execution.update_method,
             stream.key_columns,

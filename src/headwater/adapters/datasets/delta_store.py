@@ -7,20 +7,26 @@ Delta's commit protocol (an atomic put-if-absent of the next log entry) orders t
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import TableNotFoundError
+from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import BadData, InvalidInput
-from headwater.domain.ports import CommitResult
+from headwater.domain.ports import CommitResult, StagedFile
 from headwater.tabular.types import arrow_schema
 
 
@@ -66,8 +72,9 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 
 class DeltaDatasetStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, pause_before_log_seconds: float = 0.0) -> None:
         self._root = root
+        self._pause_before_log = pause_before_log_seconds
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
@@ -151,6 +158,72 @@ class DeltaDatasetStore:
             metrics.get("num_target_rows_updated", 0)
         )
 
+    def commit_files(
+        self,
+        dataset_id: str,
+        columns: Sequence[Column],
+        files: Sequence[StagedFile],
+        method: UpdateMethod,
+        key_columns: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> CommitResult:
+        if method is UpdateMethod.UPSERT:
+            reader = _read_files([f.path for f in files], arrow_schema(columns))
+            result = self.commit(dataset_id, columns, reader, method, key_columns, metadata)
+            for staged in files:
+                Path(staged.path).unlink(missing_ok=True)
+            return result
+        schema = arrow_schema(columns)
+        folder = self._path(dataset_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        properties = CommitProperties(custom_metadata=metadata) if metadata else None
+        adds: list[AddAction] = []
+        for staged in files:
+            target = folder / staged.name
+            os.replace(staged.path, target)  # same filesystem: a rename, not a copy
+            adds.append(
+                AddAction(
+                    path=staged.name,
+                    size=target.stat().st_size,
+                    partition_values={},
+                    modification_time=int(time.time() * 1000),
+                    data_change=True,
+                    stats=json.dumps({"numRecords": staged.rows}),
+                )
+            )
+        mode = "overwrite" if method is UpdateMethod.REPLACE else "append"
+        if self._pause_before_log:  # fault injection for crash tests; 0 in production
+            time.sleep(self._pause_before_log)
+        with self._lock(dataset_id):
+            table = self._table(dataset_id)
+            if table is None:
+                create_table_with_add_actions(
+                    str(folder),
+                    DeltaSchema.from_arrow(schema),
+                    adds,
+                    mode="append",
+                    commit_properties=properties,
+                )
+            else:
+                table.create_write_transaction(
+                    [*adds], mode=mode, schema=schema, commit_properties=properties
+                )
+            table = DeltaTable(str(folder))
+        return CommitResult(
+            version=table.version(),
+            row_count=_row_count(table),
+            rows_written=sum(f.rows for f in files),
+            bytes_written=sum(a.size for a in adds),
+        )
+
+    def remove_orphans(self, dataset_id: str, prefix: str) -> None:
+        folder = self._path(dataset_id)
+        table = self._table(dataset_id)
+        referenced = set(_file_sizes(table))
+        for path in folder.glob(f"{prefix}*"):
+            if path.name not in referenced:
+                path.unlink(missing_ok=True)
+
     def data_files(self, dataset_id: str) -> list[str] | None:
         table = self._table(dataset_id)
         if table is None:
@@ -180,6 +253,14 @@ class DeltaDatasetStore:
     def drop(self, dataset_id: str) -> None:
         with self._lock(dataset_id):
             shutil.rmtree(self._path(dataset_id), ignore_errors=True)
+
+
+def _read_files(paths: Sequence[str], schema: pa.Schema) -> pa.RecordBatchReader:
+    def batches() -> Iterator[pa.RecordBatch]:
+        for path in paths:
+            yield from pq.ParquetFile(path).iter_batches(batch_size=65_536)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def _add_actions(table: DeltaTable) -> pa.Table:

@@ -76,8 +76,7 @@ class ParquetPartStaging:
     ) -> StagedPart:
         folder = self._dir(execution_id)
         token = uuid.uuid4().hex[:12]
-        conformed = (conform(b, columns) if columns else b for b in batches)
-        staged = self._write(folder, part_id, token, conformed, 0)
+        staged = self._write(folder, part_id, token, _conformed(batches, columns), 0)
         return StagedPart(staged.path, staged.rows, _file_size(staged.path), staged.columns)
 
     def _write(
@@ -142,6 +141,17 @@ class ParquetPartStaging:
         if not self._root.exists():
             return []
         return sorted(int(p.name) for p in self._root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def _conformed(
+    batches: Iterable[pa.RecordBatch], columns: Sequence[Column] | None
+) -> Iterator[pa.RecordBatch]:
+    """Batches in exactly the dataset's Arrow schema (so the files can join the table as they
+    are); with no columns yet, the first batch decides them."""
+    for batch in batches:
+        if columns is None:
+            columns = columns_from_arrow(batch.schema)
+        yield conform(batch, columns)
 
 
 def _open_body(path: Path, compressed: bool) -> IO[bytes]:
