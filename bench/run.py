@@ -74,11 +74,13 @@ def main() -> None:
     dlt = upload.dlt_arrow(data, args.runs)
     figures = [*ours, duck, *([dlt] if dlt else [])]
     best_plain = next(f for f in ours if f.variant == "headwater replace plain")
+    bounded = next(f for f in ours if f.variant.endswith("1 decode slot"))
     goals = [
         f"- upload vs DuckDB CTAS: {_ratio(best_plain, duck)} (goal ≥ 1.0x)",
         f"- upload vs dlt: {_ratio(best_plain, dlt)} (goal ≥ 2x)",
-        f"- peak server RSS: {max(f.peak_rss_mb or 0 for f in ours):.0f} MB "
-        f"for {data.megabytes:.0f} MB (goal ≤ 500 MB per GB)",
+        f"- peak server RSS: {max(f.peak_rss_mb or 0 for f in ours):.0f} MB at most, "
+        f"{bounded.peak_rss_mb or 0:.0f} MB with one decode slot ({_ratio(bounded, duck)} "
+        f"DuckDB's rate), for {data.megabytes:.0f} MB (goal ≤ 500 MB per GB)",
     ]
     table = _table(figures)
     print(table)

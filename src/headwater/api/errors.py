@@ -30,6 +30,10 @@ STATUS_BY_ERROR: dict[type[errors.HeadwaterError], int] = {
 }
 
 
+# Where FastAPI says a field was; the field's own name is what a person needs.
+LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
 def status_of(error: errors.HeadwaterError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
@@ -62,7 +66,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        location = [str(part) for part in error.get("loc", ()) if part not in LOCATIONS]
         problems.append({"field": ".".join(location), "problem": error.get("msg", "invalid")})
     first = problems[0] if problems else {"field": "", "problem": "invalid request"}
     message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]

@@ -9,12 +9,12 @@ import pyarrow as pa
 
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData, InvalidInput
-from headwater.tabular.csv_stream import iter_csv_batches
+from headwater.tabular.csv_stream import decode_all
 from headwater.tabular.types import arrow_schema
 
 
 def decode_csv(data: bytes, columns: Sequence[Column] | None, *, delimiter: str = ",") -> pa.Table:
-    batches = list(iter_csv_batches(io.BytesIO(data), columns, delimiter))
+    batches = decode_all(io.BytesIO(data), columns, delimiter)
     if batches:
         return pa.Table.from_batches(batches)
     return arrow_schema(columns or []).empty_table()

@@ -11,9 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
-import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 from headwater.domain.datasets import Column, ColumnType
@@ -68,17 +67,29 @@ EXAMPLES = {
 }
 
 
+class _BadUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _text_lines(source: IO[bytes], first_line: int) -> Iterator[str]:
+    """Decode line by line, so invalid UTF-8 is pinned to its physical line."""
+    for number, raw in enumerate(source, start=first_line):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _BadUtf8(number) from None
+
+
 def find_bad_record(
     source: IO[bytes], columns: Sequence[Column], delimiter: str = ",", first_line: int = 1
 ) -> BadData | None:
     """The first problem in `source` (read from where it is), or None if Python finds none."""
-    text = io.TextIOWrapper(source, encoding="utf-8", errors="strict", newline="")
+    reader = csv.reader(_text_lines(source, first_line), delimiter=delimiter, strict=True)
     try:
-        return _first_problem(
-            csv.reader(text, delimiter=delimiter, strict=True), columns, first_line
-        )
-    finally:
-        text.detach()  # the caller owns `source`: do not let the wrapper close it
+        return _first_problem(reader, columns, first_line)
+    except _BadUtf8 as bad:
+        return BadData(f"line {bad.line}: the text is not valid UTF-8", line=bad.line)
 
 
 def _first_problem(reader: Any, columns: Sequence[Column], first_line: int) -> BadData | None:
@@ -89,8 +100,6 @@ def _first_problem(reader: Any, columns: Sequence[Column], first_line: int) -> B
             record = next(reader)
         except StopIteration:
             return None
-        except UnicodeDecodeError:
-            return BadData(f"line {start}: the text is not valid UTF-8", line=start)
         except csv.Error as exc:
             return BadData(f"line {start}: malformed CSV ({exc})", line=start)
         line = first_line + reader.line_num
@@ -117,4 +126,3 @@ def _first_problem(reader: Any, columns: Sequence[Column], first_line: int) -> B
                     column=column.name,
                     value=shown,
                 )
-    return None

@@ -20,13 +20,23 @@ from headwater.tabular.csv_options import (
     FALSE_VALUES,
     TRUE_VALUES,
     finish_batch,
+    has_datetime,
     reader_options,
 )
 from headwater.tabular.types import arrow_schema, columns_from_arrow
 
 
+class TimestampsNeedText(Exception):
+    """A DATETIME value Arrow cannot parse natively: decode again, from the start, with
+    `timestamps_as_text=True` (the batches yielded so far must be thrown away)."""
+
+
 def iter_csv_batches(
-    source: IO[bytes], columns: Sequence[Column] | None, delimiter: str = ","
+    source: IO[bytes],
+    columns: Sequence[Column] | None,
+    delimiter: str = ",",
+    *,
+    timestamps_as_text: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """Batches of `source` (which must be seekable, for the diagnosis pass)."""
     if columns is None:
@@ -34,15 +44,28 @@ def iter_csv_batches(
         return
     if _is_empty(source):
         return
-    read, parse, convert = reader_options(columns, delimiter)
+    read, parse, convert = reader_options(columns, delimiter, timestamps_as_text)
     try:
         reader = pacsv.open_csv(
             source, read_options=read, parse_options=parse, convert_options=convert
         )
         for batch in reader:
-            yield finish_batch(batch, columns)
+            yield finish_batch(batch, columns) if timestamps_as_text else batch
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        if not timestamps_as_text and has_datetime(columns) and "timestamp" in str(exc):
+            raise TimestampsNeedText from None
         raise _diagnosis(source, columns, delimiter, exc) from None
+
+
+def decode_all(
+    source: IO[bytes], columns: Sequence[Column] | None, delimiter: str = ","
+) -> list[pa.RecordBatch]:
+    """All batches, retried in text mode when timestamps need it (small inputs only)."""
+    try:
+        return list(iter_csv_batches(source, columns, delimiter))
+    except TimestampsNeedText:
+        source.seek(0)
+        return list(iter_csv_batches(source, columns, delimiter, timestamps_as_text=True))
 
 
 def _is_empty(source: IO[bytes]) -> bool:

@@ -35,6 +35,7 @@ class _Counted:
 
     def __init__(self, batches: Any, schema: pa.Schema) -> None:
         self.rows = 0
+        self.error: BadData | None = None  # delta-rs wraps errors raised inside the reader
         self._batches = batches
         self._schema = schema
 
@@ -44,7 +45,11 @@ class _Counted:
     def _iterate(self) -> Iterator[pa.RecordBatch]:
         for batch in _batches_of(self._batches):
             if not batch.schema.equals(self._schema):
-                batch = _cast(batch, self._schema)
+                try:
+                    batch = _cast(batch, self._schema)
+                except BadData as exc:
+                    self.error = exc
+                    raise
             self.rows += batch.num_rows
             yield batch
 
@@ -107,17 +112,22 @@ class DeltaDatasetStore:
         with self._lock(dataset_id):
             table = self._table(dataset_id)
             before = _file_sizes(table)
-            if method is UpdateMethod.UPSERT and table is not None:
-                rows = self._merge(table, counted, key_columns, columns, properties)
-            else:
-                write_deltalake(
-                    path,
-                    counted.reader(),
-                    mode="overwrite" if method is UpdateMethod.REPLACE else "append",
-                    schema_mode="overwrite" if method is UpdateMethod.REPLACE else None,
-                    commit_properties=properties,
-                )
-                rows = counted.rows
+            try:
+                if method is UpdateMethod.UPSERT and table is not None:
+                    rows = self._merge(table, counted, key_columns, columns, properties)
+                else:
+                    write_deltalake(
+                        path,
+                        counted.reader(),
+                        mode="overwrite" if method is UpdateMethod.REPLACE else "append",
+                        schema_mode="overwrite" if method is UpdateMethod.REPLACE else None,
+                        commit_properties=properties,
+                    )
+                    rows = counted.rows
+            except Exception:
+                if counted.error is not None:  # our own BadData, unwrapped for the caller
+                    raise counted.error from None
+                raise
             table = DeltaTable(path)
             after = _file_sizes(table)
         added = sum(size for name, size in after.items() if name not in before)

@@ -8,7 +8,9 @@ part that decoded completely is kept; a bad one is removed and its error names t
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import threading
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,21 +18,26 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData
 from headwater.domain.ports import StagedPart
 from headwater.tabular.conform import conform
-from headwater.tabular.csv_stream import iter_csv_batches
+from headwater.tabular.csv_stream import TimestampsNeedText, iter_csv_batches
 from headwater.tabular.types import columns_from_arrow
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 
 class ParquetPartStaging:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, decode_slots: int | None = None) -> None:
         self._root = root
+        # Receiving is cheap and runs for every part at once; decoding is CPU-bound and costs
+        # ~100 MB of Arrow buffers each, so only as many parts decode at once as there are
+        # cores: more would not go faster, only grow the peak memory.
+        self._decoding = threading.BoundedSemaphore(decode_slots or os.cpu_count() or 2)
 
     def _dir(self, execution_id: int) -> Path:
         path = self._root / str(execution_id)
@@ -60,10 +67,15 @@ class ParquetPartStaging:
             compressed = head.startswith(GZIP_MAGIC)
             if gzip_hint and not compressed and received:
                 raise BadData("the part was sent as gzip but is not a gzip stream", field="body")
-            with _open_body(raw, compressed) as source:
-                return self._write(
-                    folder, part_id, token, _decoded(source, columns, compressed), received
-                )
+            with self._decoding:
+                try:
+                    with _open_body(raw, compressed) as source:
+                        batches = _decoded(source, columns, compressed, as_text=False)
+                        return self._write(folder, part_id, token, batches, received)
+                except TimestampsNeedText:  # rare: fraction and Z together; decode again
+                    with _open_body(raw, compressed) as source:
+                        batches = _decoded(source, columns, compressed, as_text=True)
+                        return self._write(folder, part_id, token, batches, received)
         finally:
             raw.unlink(missing_ok=True)
 
@@ -96,7 +108,9 @@ class ParquetPartStaging:
             for batch in batches:
                 if writer is None:
                     schema = batch.schema
-                    writer = pq.ParquetWriter(temp, schema, compression="snappy")
+                    writer = pq.ParquetWriter(
+                        temp, schema, compression="snappy", use_dictionary=_few_values(batch)
+                    )
                 writer.write_batch(batch)
                 rows += batch.num_rows
         except BaseException:
@@ -112,21 +126,6 @@ class ParquetPartStaging:
         temp.rename(final)  # atomic: a part file exists only once it is complete
         assert schema is not None
         return StagedPart(str(final), rows, received, columns_from_arrow(schema))
-
-    def open(self, paths: Sequence[str]) -> pa.RecordBatchReader:
-        """The staged parts, in the order given, as one stream of batches."""
-        files = [p for p in paths if pq.ParquetFile(p).metadata.num_columns > 0]
-        if not files:
-            return pa.RecordBatchReader.from_batches(pa.schema([]), iter(()))
-        schema = pq.ParquetFile(files[0]).schema_arrow
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            for path in files:
-                parquet = pq.ParquetFile(path)
-                for batch in parquet.iter_batches(batch_size=65_536):
-                    yield batch.cast(schema) if not batch.schema.equals(schema) else batch
-
-        return pa.RecordBatchReader.from_batches(schema, batches())
 
     def columns_of(self, path: str) -> list[Column]:
         return columns_from_arrow(pq.ParquetFile(path).schema_arrow)
@@ -158,11 +157,23 @@ def _open_body(path: Path, compressed: bool) -> IO[bytes]:
     return cast(IO[bytes], gzip.open(path, "rb") if compressed else path.open("rb"))
 
 
+def _few_values(batch: pa.RecordBatch) -> list[str]:
+    """Text columns worth dictionary-encoding, judged on the first batch. Dictionary pages
+    shrink repetitive text but cost twice the write time on text that rarely repeats."""
+    return [
+        field.name
+        for field, array in zip(batch.schema, batch.columns, strict=True)
+        if pa.types.is_string(field.type)
+        and len(array) > 0
+        and pc.count_distinct(array).as_py() <= max(1, len(array) // 10)
+    ]
+
+
 def _decoded(
-    source: IO[bytes], columns: Sequence[Column] | None, compressed: bool
+    source: IO[bytes], columns: Sequence[Column] | None, compressed: bool, *, as_text: bool
 ) -> Iterator[pa.RecordBatch]:
     try:
-        yield from iter_csv_batches(source, columns)
+        yield from iter_csv_batches(source, columns, timestamps_as_text=as_text)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         if not compressed:
             raise

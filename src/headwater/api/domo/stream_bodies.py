@@ -10,7 +10,12 @@ from typing import Any
 
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
-from headwater.domain.streams import Transport, parse_configuration, parse_update_method
+from headwater.domain.streams import (
+    Transport,
+    parse_configuration,
+    parse_update_method,
+    validate_schedule,
+)
 from headwater.services.streams import (
     UPDATABLE,
     NewDataset,
@@ -100,9 +105,7 @@ def parse_spec(body: dict[str, Any]) -> StreamSpec:
             str(source.get("description") or ""),
             parse_columns(schema, "dataSource.schema"),
         )
-    schedule = body.get("schedule")
-    if schedule is not None and not isinstance(schedule, dict):
-        raise InvalidInput("schedule must be an object", field="schedule")
+    schedule = validate_schedule(body.get("schedule"))
     return StreamSpec(
         transport=transport,
         update_method=parse_update_method(body.get("updateMethod")),
