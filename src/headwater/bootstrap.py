@@ -73,7 +73,9 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
     clock = SystemClock()
     store = DeltaDatasetStore(settings.datasets_dir, settings.faults.pause_before_commit_log)
     staging = ParquetPartStaging(settings.staging_dir, settings.upload_decode_slots)
-    registry = registry or ConnectorRegistry()
+    registry = registry or ConnectorRegistry.from_entry_points(
+        options=settings.options_for_connectors()
+    )
     cancels = CancelSignals()
     datasets = Datasets(uow, store, clock)
     committer = Committer(uow, store, clock, datasets)
@@ -82,6 +84,7 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         uow,
         clock,
         staging,
+        store,
         committer,
         registry,
         cancels,
@@ -89,6 +92,7 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
             max_retries=settings.connector_max_retries,
             first_delay_seconds=settings.connector_retry_delay_seconds,
         ),
+        settings.faults.pause_after_batch,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
     executions.dispatcher = executor
@@ -101,11 +105,12 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         dataset_access=DatasetAccess(uow),
         query=Query(uow, store, DuckDBQueryEngine(settings.query)),
         accounts=Accounts(uow, clock),
-        streams=Streams(uow, clock),
+        streams=Streams(uow, clock, registry),
         executions=executions,
         uploads=Uploads(uow, clock, staging, committer, executions),
         committer=committer,
         connector_runs=runs,
+        connectors=registry,
     )
     Recovery(uow, clock, staging, committer).run()
     return Runtime(

@@ -7,6 +7,7 @@ prefix (`HEADWATER_DATABASE_URL`, `HEADWATER_ADMIN_TOKEN`, ...).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,12 @@ class FaultSettings(BaseSettings):
         ge=0,
         description="Seconds to wait after a commit's files join the table and before the "
         "Delta log entry that makes them visible: the window a crash test kills the server in.",
+    )
+    pause_after_batch: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds a connector run waits after each batch it reads: the window a "
+        "crash test kills the server in mid-read.",
     )
 
 
@@ -68,6 +75,16 @@ class Settings(BaseSettings):
     connector_retry_delay_seconds: float = Field(
         default=1.0, ge=0, description="First retry delay; doubles with each retry."
     )
+    file_roots: list[Path] = Field(
+        default_factory=list,
+        description="Directories the `file` connector may read, with everything below them "
+        "(JSON list). Default: `<data dir>/files`.",
+    )
+    connector_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Operator options per connector, passed to its factory as keyword "
+        'arguments (JSON: `{"airbyte": {"install": true}}`).',
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     query: QuerySettings = Field(default_factory=QuerySettings)
@@ -86,3 +103,14 @@ class Settings(BaseSettings):
     @property
     def staging_dir(self) -> Path:
         return self.data_dir / "staging"
+
+    def options_for_connectors(self) -> dict[str, dict[str, Any]]:
+        """What each built-in needs from the operator, then `connector_options` on top."""
+        roots = self.file_roots or [self.data_dir / "files"]
+        options: dict[str, dict[str, Any]] = {
+            "file": {"allowed_dirs": [str(p) for p in roots]},
+            "airbyte": {"work_dir": str(self.data_dir / "airbyte")},
+        }
+        for name, extra in self.connector_options.items():
+            options[name.lower()] = {**options.get(name.lower(), {}), **extra}
+        return options

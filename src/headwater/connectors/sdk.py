@@ -16,7 +16,12 @@ class ConnectorError(Exception):
 
 
 class TransientError(ConnectorError):
-    """Worth retrying: a timeout, a 503, a dropped connection."""
+    """Worth retrying: a timeout, a 503, a dropped connection. `retry_after` (seconds) is the
+    source's own wish (HTTP Retry-After); the run waits at least that long, up to its cap."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class TerminalError(ConnectorError):

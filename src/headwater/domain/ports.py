@@ -202,6 +202,10 @@ class DatasetStore(Protocol):
         """The commit whose metadata has `key` = `value`, if one landed (crash recovery)."""
         ...
 
+    def latest_metadata(self, dataset_id: str, key: str, value: str) -> dict[str, str] | None:
+        """The metadata of the newest commit whose metadata has `key` = `value`."""
+        ...
+
     def drop(self, dataset_id: str) -> None: ...
 
 

@@ -10,7 +10,7 @@ for that tag in the table's history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from headwater.domain.datasets import Column, UpdateMethod
@@ -78,9 +78,10 @@ class Committer:
         method: UpdateMethod,
         key_columns: Sequence[str],
         bytes_in: int,
+        metadata: Mapping[str, str] | None = None,
     ) -> Execution:
         """Commit staged part files `(path, rows)`, in order, for an execution in COMMITTING;
-        always ends it."""
+        always ends it. `metadata` is committed in the same transaction (connector state)."""
         prefix = orphan_prefix(execution.id)
         files = [
             StagedFile(path, rows, f"{prefix}{index:05d}-{Path(path).name}")
@@ -93,7 +94,7 @@ class Committer:
                 files,
                 method,
                 key_columns,
-                metadata={COMMIT_TAG: str(execution.id)},
+                metadata={**(metadata or {}), COMMIT_TAG: str(execution.id)},
             )
         except HeadwaterError as exc:
             self._store.remove_orphans(execution.dataset_id, prefix)

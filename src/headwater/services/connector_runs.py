@@ -4,10 +4,16 @@ Runs on a worker thread (see `headwater.runtime.executor`). Memory stays bounded
 to a staged Parquet file as they arrive and the commit streams them from disk. An abort stops
 the read at the next batch and writes nothing. Transient connector errors are retried with
 exponential backoff, counted in `retryCount`; terminal ones end the run in ERROR.
+
+Incremental state travels with the data: the last `Checkpoint` a run saw is written into the
+metadata of the very Delta commit that lands its rows, and the next run starts from the state
+of the newest commit its stream made. A run that dies before its commit leaves both the rows
+and the state as they were, so the rerun reads the same rows again, exactly once.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -21,13 +27,15 @@ from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
 from headwater.domain.errors import Conflict, HeadwaterError
 from headwater.domain.executions import Execution, ExecutionState, Phase
-from headwater.domain.ports import Clock, PartStaging, UnitOfWorkFactory
+from headwater.domain.ports import Clock, DatasetStore, PartStaging, UnitOfWorkFactory
 from headwater.services.committer import Committer
 from headwater.services.executions import CancelSignals
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 0.5
+STREAM_KEY = "headwater.stream"  # commit metadata: which stream's run made this commit
+STATE_KEY = "headwater.state"  # commit metadata: the connector state after this commit
 
 
 @dataclass(frozen=True)
@@ -36,12 +44,22 @@ class RetryPolicy:
     first_delay_seconds: float = 1.0
     max_delay_seconds: float = 60.0
 
-    def delay(self, attempt: int) -> float:
-        return float(min(self.first_delay_seconds * 2 ** (attempt - 1), self.max_delay_seconds))
+    def delay(self, attempt: int, asked: float | None = None) -> float:
+        """Exponential backoff, or longer if the source asked (Retry-After), within the cap."""
+        backoff = self.first_delay_seconds * 2 ** (attempt - 1)
+        return float(min(max(backoff, asked or 0.0), self.max_delay_seconds))
 
 
 class Aborted(Exception):
     """The execution was aborted while reading."""
+
+
+@dataclass
+class _Seen:
+    """What a read has handed over so far."""
+
+    state: dict[str, Any]
+    rows: int = 0
 
 
 class ConnectorRuns:
@@ -50,18 +68,22 @@ class ConnectorRuns:
         uow: UnitOfWorkFactory,
         clock: Clock,
         staging: PartStaging,
+        store: DatasetStore,
         committer: Committer,
         registry: ConnectorRegistry,
         cancels: CancelSignals,
         retry: RetryPolicy,
+        pause_after_batch: float = 0.0,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._staging = staging
+        self._store = store
         self._committer = committer
         self._registry = registry
         self._cancels = cancels
         self._retry = retry
+        self._pause_after_batch = pause_after_batch  # fault injection for crash tests only
 
     def run(self, execution_id: int) -> Execution | None:
         cancel = self._cancels.event(execution_id)
@@ -81,15 +103,18 @@ class ConnectorRuns:
             account = uow.accounts.find(stream.account_id) if stream and stream.account_id else None
         if stream is None or dataset is None:
             return self._fail(execution_id, "the stream or its dataset was deleted")
-        config: dict[str, Any] = {**(account.values() if account else {}), **stream.config_dict()}
+        values: dict[str, Any] = {**(account.values() if account else {}), **stream.config_dict()}
+        previous = self.state_of(dataset.id, stream.id)
         attempt = 0
         while True:
+            seen = _Seen(dict(previous))
             try:
                 connector = self._registry.get(stream.data_provider_key)
+                config = self._registry.prepare(stream.data_provider_key, values)
                 staged = self._staging.stage_batches(
                     execution_id,
                     0,
-                    self._watched(execution_id, connector.read(config, {}), cancel),
+                    self._watched(execution_id, connector.read(config, previous), cancel, seen),
                     dataset.columns,
                 )
                 break
@@ -101,7 +126,7 @@ class ConnectorRuns:
                     return self._fail(execution_id, f"gave up after {attempt - 1} retries: {exc}")
                 self._note_retry(execution_id, attempt)
                 self._staging.discard_execution(execution_id)
-                if cancel.wait(self._retry.delay(attempt)):
+                if cancel.wait(self._retry.delay(attempt, exc.retry_after)):
                     return None
             except (TerminalError, HeadwaterError) as exc:
                 return self._fail(execution_id, str(exc))
@@ -113,6 +138,8 @@ class ConnectorRuns:
         except Conflict:
             return None  # aborted between the last batch and the commit
         columns = dataset.columns or staged.columns
+        if not columns:  # a first run that found nothing: no schema yet, nothing to commit
+            return self._committer.end(execution_id, ExecutionState.SUCCESS)
         return self._committer.land(
             execution,
             [(staged.path, staged.rows)],
@@ -120,12 +147,26 @@ class ConnectorRuns:
             execution.update_method,
             stream.key_columns,
             bytes_in=staged.bytes_received,
+            metadata={STREAM_KEY: str(stream.id), STATE_KEY: json.dumps(seen.state)},
         )
 
+    def state_of(self, dataset_id: str, stream_id: int) -> dict[str, Any]:
+        """The state the stream's newest commit on the dataset recorded ({} if none)."""
+        found = self._store.latest_metadata(dataset_id, STREAM_KEY, str(stream_id))
+        if not found or STATE_KEY not in found:
+            return {}
+        state = json.loads(found[STATE_KEY])
+        return state if isinstance(state, dict) else {}
+
     def _watched(
-        self, execution_id: int, items: Iterator[pa.RecordBatch | Checkpoint], cancel: Event
+        self,
+        execution_id: int,
+        items: Iterator[pa.RecordBatch | Checkpoint],
+        cancel: Event,
+        seen: _Seen,
     ) -> Iterator[pa.RecordBatch]:
-        """Pass batches through, checking for an abort and publishing progress as they go."""
+        """Pass batches through, checking for an abort and publishing progress as they go;
+        note each checkpoint's state in `seen`."""
         rows = nbytes = 0
         peak = pa.total_allocated_bytes()
         last = time.monotonic()
@@ -133,11 +174,15 @@ class ConnectorRuns:
             if cancel.is_set():
                 raise Aborted
             if isinstance(item, Checkpoint):
-                continue  # incremental state arrives with the connectors issue
+                seen.state = dict(item.state)
+                continue
+            seen.rows += item.num_rows
             rows += item.num_rows
             nbytes += item.nbytes
             peak = max(peak, pa.total_allocated_bytes())
             yield item
+            if self._pause_after_batch and cancel.wait(self._pause_after_batch):
+                raise Aborted
             if time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
                 if self._aborted(execution_id):  # by another process, which cannot signal us
                     raise Aborted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from headwater.connectors.registry import ConnectorRegistry
 from headwater.services.accounts import Accounts
 from headwater.services.auth import Auth
 from headwater.services.committer import Committer
@@ -34,3 +35,4 @@ class Services:
     uploads: Uploads
     committer: Committer
     connector_runs: ConnectorRuns
+    connectors: ConnectorRegistry

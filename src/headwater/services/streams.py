@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from headwater.connectors.registry import ConnectorRegistry
 from headwater.domain import access
 from headwater.domain.access import AccessLevel, effective_level
 from headwater.domain.accounts import Account
@@ -70,9 +71,12 @@ class StreamView:
 
 
 class Streams:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, connectors: ConnectorRegistry | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._connectors = connectors or ConnectorRegistry()
 
     # -- create -------------------------------------------------------------------------
     def create(self, actor: Principal, spec: StreamSpec) -> StreamView:
@@ -104,9 +108,12 @@ class Streams:
                 raise InvalidInput(
                     "dataSource is required: {name, description} or {id}", field="dataSource"
                 )
+            account = None
             if spec.account_id is not None:
-                _usable_account(uow, actor, spec.account_id)
+                account = _usable_account(uow, actor, spec.account_id)
             _check_keys(spec.update_method, spec.key_columns, dataset.columns)
+            provider = spec.data_provider_key or _default_provider(spec.transport)
+            self._check_configuration(spec.transport, provider, account, spec.configuration)
             stream = uow.streams.add(
                 Stream(
                     id=0,
@@ -118,7 +125,7 @@ class Streams:
                     modified_at=now,
                     created_by=actor.id,
                     modified_by=actor.id,
-                    data_provider_key=spec.data_provider_key or _default_provider(spec.transport),
+                    data_provider_key=provider,
                     account_id=spec.account_id,
                     configuration=list(spec.configuration),
                     key_columns=list(spec.key_columns),
@@ -214,6 +221,11 @@ class Streams:
                 stream.account_id = changes.account_id
             if changes.configuration is not None:
                 stream.configuration = list(changes.configuration)
+            if changes.account_id is not None or changes.configuration is not None:
+                account = uow.accounts.find(stream.account_id) if stream.account_id else None
+                self._check_configuration(
+                    stream.transport, stream.data_provider_key, account, stream.configuration
+                )
             if changes.update_method is not None:
                 stream.update_method = changes.update_method
             if changes.key_columns is not None:
@@ -228,6 +240,24 @@ class Streams:
             uow.streams.update(stream)
             uow.commit()
             return _view(uow, actor, stream)
+
+    def _check_configuration(
+        self,
+        transport: Transport,
+        provider: str,
+        account: Account | None,
+        configuration: list[ConfigEntry],
+    ) -> None:
+        """A connector stream's configuration (with its account's values) must satisfy the
+        connector's spec. A provider that is not installed here is not checked: streams may
+        be defined before their plug-in is installed, and their runs then fail saying so."""
+        if transport.is_upload or not self._connectors.knows(provider):
+            return
+        values = {
+            **(account.values() if account else {}),
+            **{e.name: e.value for e in configuration},
+        }
+        self._connectors.prepare(provider, values)
 
     def delete(self, actor: Principal, stream_id: int) -> None:
         """Delete the stream and its executions; the dataset stays, without a stream."""

@@ -189,6 +189,9 @@ class DeltaDatasetStore:
         properties = CommitProperties(custom_metadata=metadata) if metadata else None
         adds: list[AddAction] = []
         for staged in files:
+            if staged.rows == 0:  # nothing to add; the commit still lands (with its metadata)
+                Path(staged.path).unlink(missing_ok=True)
+                continue
             target = folder / staged.name
             os.replace(staged.path, target)  # same filesystem: a rename, not a copy
             adds.append(
@@ -258,6 +261,15 @@ class DeltaDatasetStore:
                     rows_written=rows,
                     bytes_written=0,
                 )
+        return None
+
+    def latest_metadata(self, dataset_id: str, key: str, value: str) -> dict[str, str] | None:
+        table = self._table(dataset_id)
+        if table is None:
+            return None
+        for entry in table.history():  # newest first
+            if entry.get(key) == value:
+                return {k: v for k, v in entry.items() if isinstance(v, str)}
         return None
 
     def drop(self, dataset_id: str) -> None:

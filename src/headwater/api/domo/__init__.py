@@ -2,8 +2,17 @@
 
 from fastapi import APIRouter
 
-from headwater.api.domo import accounts, datasources, groups, query, streams, tokens, users
+from headwater.api.domo import (
+    accounts,
+    datasources,
+    groups,
+    providers,
+    query,
+    streams,
+    tokens,
+    users,
+)
 
 router = APIRouter()
-for module in (users, groups, tokens, datasources, query, streams, accounts):
+for module in (users, groups, tokens, datasources, query, streams, accounts, providers):
     router.include_router(module.router)

@@ -1,0 +1,38 @@
+"""Data providers on `/api/data/v1/providers`: the connectors this server can run, with the
+JSON Schema of their configuration (what a CONNECTOR stream's `configuration` must satisfy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from headwater.api.auth import Caller, ServicesDep
+from headwater.connectors.registry import Provider
+from headwater.domain.errors import NotFound
+
+router = APIRouter(tags=["providers"])
+
+
+def provider_json(provider: Provider) -> dict[str, Any]:
+    return {
+        "key": provider.key,
+        "name": provider.key,
+        "description": provider.description,
+        "transport": "CONNECTOR",
+        "status": "BROKEN" if provider.broken else "AVAILABLE",
+        "error": provider.broken,
+        "spec": provider.spec,
+    }
+
+
+@router.get("/api/data/v1/providers")
+def list_providers(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
+    return [provider_json(p) for p in services.connectors.providers()]
+
+
+@router.get("/api/data/v1/providers/{key}")
+def get_provider(key: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    if not services.connectors.knows(key):
+        raise NotFound(f"no data provider {key!r}")
+    return provider_json(services.connectors.provider(key))
