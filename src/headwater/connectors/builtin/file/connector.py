@@ -1,0 +1,111 @@
+"""Read files from directories the operator allows.
+
+Incremental mode keeps a cursor on modification time: files newer than the cursor are read,
+and the names of files *at* the cursor are kept too, so a file that lands with the same
+timestamp as the last one read is still picked up once, and never twice.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from headwater.connectors.builtin.file.spec import SPEC
+from headwater.connectors.formats import format_of, read_batches
+from headwater.connectors.sdk import Checkpoint, TerminalError
+from headwater.domain.datasets import Column
+from headwater.tabular.types import columns_from_arrow
+
+_GLOB_CHARS = set("*?[")
+
+
+class FileConnector:
+    """Files on the server: CSV, TSV, JSON, NDJSON or Parquet, from a path, a directory or a
+    glob inside the directories the operator allows."""
+
+    name = "file"
+
+    def __init__(self, allowed_dirs: Sequence[str] = ()) -> None:
+        self._allowed = [Path(d).resolve() for d in allowed_dirs]
+
+    def spec(self) -> dict[str, Any]:
+        return SPEC
+
+    def check(self, config: Mapping[str, Any]) -> None:
+        self._files(config)
+
+    def discover(self, config: Mapping[str, Any]) -> list[Column]:
+        for path in self._files(config):
+            for batch in self._read(path, config):
+                return columns_from_arrow(batch.schema)
+        raise TerminalError(f"no file matches {config['path']!r}, so there is no schema yet")
+
+    def read(
+        self, config: Mapping[str, Any], state: Mapping[str, Any]
+    ) -> Iterator[pa.RecordBatch | Checkpoint]:
+        incremental = bool(config.get("incremental"))
+        cursor = float(state.get("cursor", 0.0)) if incremental else 0.0
+        at_cursor = set(state.get("at_cursor", [])) if incremental else set()
+        for path in self._files(config):
+            mtime = path.stat().st_mtime
+            if incremental and (mtime < cursor or (mtime == cursor and str(path) in at_cursor)):
+                continue
+            yield from self._read(path, config)
+            if mtime > cursor:
+                cursor, at_cursor = mtime, set()
+            at_cursor.add(str(path))
+            yield Checkpoint({"cursor": cursor, "at_cursor": sorted(at_cursor)})
+
+    def _read(self, path: Path, config: Mapping[str, Any]) -> Iterator[pa.RecordBatch]:
+        fmt = format_of(path.name, str(config.get("format", "auto")))
+        with path.open("rb") as source:
+            yield from read_batches(
+                source,
+                fmt,
+                name=str(path),
+                header=bool(config.get("header", True)),
+                delimiter=config.get("delimiter"),
+                records_path=config.get("records_path"),
+            )
+
+    def _files(self, config: Mapping[str, Any]) -> list[Path]:
+        """Matching files, oldest first, each proven to lie inside an allowed directory."""
+        pattern = os.path.expanduser(str(config["path"]))
+        if not os.path.isabs(pattern) and self._allowed:  # relative to the first allowed dir
+            pattern = str(self._allowed[0] / pattern)
+        if not any(c in _GLOB_CHARS for c in pattern):
+            target = Path(pattern)
+            self._ensure_allowed(target)
+            if target.is_dir():
+                pattern = str(target / "*")
+            elif not target.is_file():
+                raise TerminalError(f"no such file: {target}")
+        else:
+            self._ensure_allowed(Path(_fixed_prefix(pattern)))
+        files = [Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()]
+        for path in files:  # a symlink inside may point outside
+            self._ensure_allowed(path)
+        return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
+
+    def _ensure_allowed(self, path: Path) -> None:
+        real = path.resolve()
+        if not any(real == root or root in real.parents for root in self._allowed):
+            allowed = ", ".join(str(r) for r in self._allowed) or "none configured"
+            raise TerminalError(
+                f"{path} is outside the directories this server may read ({allowed})"
+            )
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The directory part of a glob before its first wildcard."""
+    parts: list[str] = []
+    for part in Path(pattern).parts:
+        if any(c in _GLOB_CHARS for c in part):
+            break
+        parts.append(part)
+    return str(Path(*parts)) if parts else "."
