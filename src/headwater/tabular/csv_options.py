@@ -22,7 +22,9 @@ from headwater.tabular.types import arrow_schema
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
 TIMESTAMP_PARSERS = [pacsv.ISO8601, "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%SZ"]
-BLOCK_SIZE = 4 << 20  # bytes per streamed block: bounds memory whatever the part size
+# Bytes per streamed block. Measured (see CHANGELOG): 1 MB decodes as fast as 4 MB and keeps a
+# decoding part at ~+70 MB whatever its size, where 4 MB grew to +200 MB on a 400 MB part.
+BLOCK_SIZE = 1 << 20
 
 
 def read_schema(columns: Sequence[Column], timestamps_as_text: bool = False) -> pa.Schema:

@@ -26,9 +26,12 @@ from headwater.domain.errors import BadData
 from headwater.domain.ports import StagedPart
 from headwater.tabular.conform import conform
 from headwater.tabular.csv_stream import TimestampsNeedText, iter_csv_batches
-from headwater.tabular.types import columns_from_arrow
+from headwater.tabular.types import arrow_schema, columns_from_arrow
 
 GZIP_MAGIC = b"\x1f\x8b"
+# Decoded batches are small (one 1 MB block each); they are gathered into row groups of about
+# this many rows, so the files stay good to query (few, large row groups) at little memory.
+ROW_GROUP_ROWS = 131_072
 
 
 class ParquetPartStaging:
@@ -71,11 +74,11 @@ class ParquetPartStaging:
                 try:
                     with _open_body(raw, compressed) as source:
                         batches = _decoded(source, columns, compressed, as_text=False)
-                        return self._write(folder, part_id, token, batches, received)
+                        return self._write(folder, part_id, token, batches, received, columns)
                 except TimestampsNeedText:  # rare: fraction and Z together; decode again
                     with _open_body(raw, compressed) as source:
                         batches = _decoded(source, columns, compressed, as_text=True)
-                        return self._write(folder, part_id, token, batches, received)
+                        return self._write(folder, part_id, token, batches, received, columns)
         finally:
             raw.unlink(missing_ok=True)
 
@@ -88,7 +91,7 @@ class ParquetPartStaging:
     ) -> StagedPart:
         folder = self._dir(execution_id)
         token = uuid.uuid4().hex[:12]
-        staged = self._write(folder, part_id, token, _conformed(batches, columns), 0)
+        staged = self._write(folder, part_id, token, _conformed(batches, columns), 0, columns)
         return StagedPart(staged.path, staged.rows, _file_size(staged.path), staged.columns)
 
     def _write(
@@ -98,12 +101,15 @@ class ParquetPartStaging:
         token: str,
         batches: Iterator[pa.RecordBatch],
         received: int,
+        columns: Sequence[Column] | None = None,
     ) -> StagedPart:
         final = folder / f"part-{part_id}-{token}.parquet"
         temp = folder / f".part-{part_id}-{token}.parquet"
         writer: pq.ParquetWriter | None = None
         rows = 0
         schema: pa.Schema | None = None
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
         try:
             for batch in batches:
                 if writer is None:
@@ -111,16 +117,22 @@ class ParquetPartStaging:
                     writer = pq.ParquetWriter(
                         temp, schema, compression="snappy", use_dictionary=_few_values(batch)
                     )
-                writer.write_batch(batch)
+                pending.append(batch)
+                pending_rows += batch.num_rows
                 rows += batch.num_rows
+                if pending_rows >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.Table.from_batches(pending), row_group_size=pending_rows)
+                    pending, pending_rows = [], 0
+            if writer is not None and pending:
+                writer.write_table(pa.Table.from_batches(pending), row_group_size=pending_rows)
         except BaseException:
             if writer is not None:
                 writer.close()
             temp.unlink(missing_ok=True)
             raise
-        if writer is None:  # an empty part: zero rows, still a valid file
-            schema = pa.schema([]) if schema is None else schema
-            pq.write_table(pa.table({}), temp)
+        if writer is None:  # an empty part: zero rows, still a valid file of the right schema
+            schema = arrow_schema(columns) if columns else pa.schema([])
+            pq.write_table(schema.empty_table(), temp)
         else:
             writer.close()
         temp.rename(final)  # atomic: a part file exists only once it is complete
