@@ -1,0 +1,153 @@
+"""Configuration of the `http` connector.
+
+Credentials (`token`, `username`/`password`, `api_key`) usually come from the stream's
+account, whose values are merged into the configuration before it is checked here.
+"""
+
+from typing import Any
+
+from headwater.connectors.formats import FORMATS
+
+PAGINATIONS = ("none", "next_link", "page_number", "cursor")
+
+# Defaults of optional fields, shared by the spec and the code (a config arrives without them).
+DEFAULTS: dict[str, Any] = {
+    "format": "auto",
+    "pagination": "none",
+    "page_param": "page",
+    "page_start": 1,
+    "max_pages": 10_000,
+    "api_key_header": "X-API-Key",
+    "header": True,
+}
+
+_SCALAR = {"type": ["string", "number", "integer", "boolean"]}
+
+SPEC: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "HTTP(S) URL",
+    "type": "object",
+    "required": ["url"],
+    "additionalProperties": False,
+    "properties": {
+        "url": {
+            "type": "string",
+            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
+            "description": "The http:// or https:// URL to GET (the first page, if paginated).",
+        },
+        "format": {
+            "enum": ["auto", *FORMATS],
+            "default": DEFAULTS["format"],
+            "description": "`auto` decides by the response's Content-Type, then the URL's "
+            "suffix (`.csv`, `.json`, `.ndjson`, ...).",
+        },
+        "records_path": {
+            "type": "string",
+            "description": "JSON: dotted path to the list of records in each response "
+            "(`data.items`); unset if the response is the list itself.",
+        },
+        "header": {
+            "type": "boolean",
+            "default": DEFAULTS["header"],
+            "description": "CSV/TSV: the first line names the columns.",
+        },
+        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+        "headers": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": 'Extra request headers (JSON: `{"Accept": "text/csv"}`).',
+        },
+        "params": {
+            "type": "object",
+            "additionalProperties": _SCALAR,
+            "description": 'Query parameters added to the URL (JSON: `{"status": "open"}`).',
+        },
+        "pagination": {
+            "enum": list(PAGINATIONS),
+            "default": DEFAULTS["pagination"],
+            "description": "`next_link`: follow the next URL (at `next_path` in the JSON body, "
+            'else the `Link: <...>; rel="next"` header) until there is none. `page_number`: '
+            "count `page_param` up from `page_start` until a page has no records. `cursor`: "
+            "send the cursor found at `cursor_path` as `cursor_param` until there is none.",
+        },
+        "next_path": {
+            "type": "string",
+            "description": "next_link: dotted path to the next page's URL in the JSON body "
+            "(`links.next`); unset to use the Link header.",
+        },
+        "page_param": {
+            "type": "string",
+            "minLength": 1,
+            "default": DEFAULTS["page_param"],
+            "description": "page_number: query parameter carrying the page number.",
+        },
+        "page_start": {
+            "type": "integer",
+            "default": DEFAULTS["page_start"],
+            "description": "page_number: number of the first page.",
+        },
+        "page_size_param": {
+            "type": "string",
+            "minLength": 1,
+            "description": "page_number: query parameter carrying the page size (`per_page`).",
+        },
+        "page_size": {"type": "integer", "minimum": 1, "description": "page_number: page size."},
+        "cursor_path": {
+            "type": "string",
+            "minLength": 1,
+            "description": "cursor: dotted path to the next cursor in the JSON body.",
+        },
+        "cursor_param": {
+            "type": "string",
+            "minLength": 1,
+            "description": "cursor: query parameter the cursor is sent as.",
+        },
+        "max_pages": {
+            "type": "integer",
+            "minimum": 1,
+            "default": DEFAULTS["max_pages"],
+            "description": "Stop after this many pages, whatever the source says.",
+        },
+        "token": {
+            "type": "string",
+            "secret": True,
+            "description": "Sent as `Authorization: Bearer <token>`.",
+        },
+        "username": {"type": "string", "description": "HTTP basic authentication."},
+        "password": {"type": "string", "secret": True},
+        "api_key": {
+            "type": "string",
+            "secret": True,
+            "description": "Sent in the header named by `api_key_header`.",
+        },
+        "api_key_header": {
+            "type": "string",
+            "minLength": 1,
+            "default": DEFAULTS["api_key_header"],
+        },
+        "cursor_field": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Incremental: a record field that grows with each change "
+            "(`updated_at`, an id). Each run keeps only records whose value is above the "
+            "last run's maximum; records without a value are read on the first run only.",
+        },
+        "since_param": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Incremental: query parameter the last run's maximum of "
+            "`cursor_field` is sent as, so the source itself returns only newer records.",
+        },
+    },
+    "dependentRequired": {"since_param": ["cursor_field"], "password": ["username"]},
+    "allOf": [
+        {
+            "if": {"properties": {"pagination": {"const": "cursor"}}, "required": ["pagination"]},
+            "then": {"required": ["cursor_path", "cursor_param"]},
+        },
+        {
+            "if": {"required": ["page_size"]},
+            "then": {"required": ["page_size_param"]},
+        },
+    ],
+}
