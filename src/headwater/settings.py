@@ -110,6 +110,8 @@ class Settings(BaseSettings):
         options: dict[str, dict[str, Any]] = {
             "file": {"allowed_dirs": [str(p) for p in roots]},
             "airbyte": {"work_dir": str(self.data_dir / "airbyte")},
+            # downloads go to disk under the data dir, not /tmp (often a RAM-backed tmpfs)
+            "sftp": {"temp_dir": str(self.data_dir / "sftp")},
         }
         for name, extra in self.connector_options.items():
             options[name.lower()] = {**options.get(name.lower(), {}), **extra}

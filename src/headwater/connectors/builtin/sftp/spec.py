@@ -1,0 +1,73 @@
+"""Configuration of the `sftp` connector."""
+
+from typing import Any
+
+from headwater.connectors.formats import FORMATS
+
+SPEC: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Files on an SFTP server",
+    "type": "object",
+    "required": ["host"],
+    "additionalProperties": False,
+    "properties": {
+        "host": {"type": "string", "minLength": 1, "description": "Name or address of the server."},
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 22},
+        "username": {
+            "type": "string",
+            "minLength": 1,
+            "default": "anonymous",
+            "description": "The account to log in as. SSH always sends one; without it the "
+            "connector logs in as `anonymous`, never as the user Headwater runs as.",
+        },
+        "password": {
+            "type": "string",
+            "secret": True,
+            "description": "Password (or keyboard-interactive answer) of the account.",
+        },
+        "private_key": {
+            "type": "string",
+            "secret": True,
+            "description": "Private key text (PEM or OpenSSH, `-----BEGIN ...`) to log in with, "
+            "instead of or as well as a password.",
+        },
+        "private_key_passphrase": {
+            "type": "string",
+            "secret": True,
+            "description": "Passphrase of private_key, if it is encrypted.",
+        },
+        "host_key": {
+            "type": "string",
+            "description": "The server's public key, as `ssh-ed25519 AAAA...` (a line of its "
+            "`/etc/ssh/ssh_host_*_key.pub`, or of a known_hosts file). When set, a server "
+            "presenting any other key is refused. When not set, ANY host key is accepted, so "
+            "nothing proves the server is the one you meant.",
+        },
+        "path": {
+            "type": "string",
+            "minLength": 1,
+            "default": ".",
+            "description": "A file, a directory (every file in it) or a glob (`*`, `?`, `[...]`, "
+            "and `**` for any depth: `/exports/**/*.csv`). Relative paths start in the login "
+            "directory; the default `.` reads every file there. Names starting with `.` "
+            "(often uploads in progress) are skipped unless the pattern starts its last part "
+            "with `.` too.",
+        },
+        "format": {"enum": ["auto", *FORMATS], "default": "auto"},
+        "header": {
+            "type": "boolean",
+            "default": True,
+            "description": "CSV/TSV: the first line names the columns.",
+        },
+        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+        "records_path": {
+            "type": "string",
+            "description": "JSON: dotted path to the list of records (`data.items`).",
+        },
+        "incremental": {
+            "type": "boolean",
+            "default": False,
+            "description": "Read only files modified since the last successful run.",
+        },
+    },
+}
