@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     connector_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Operator options per connector, passed to its factory as keyword "
-        'arguments (JSON: `{"airbyte": {"install": true}}`).',
+        'arguments (JSON: `{"airbyte": {"allow_install": true}}`).',
     )
     host: str = "127.0.0.1"
     port: int = 8080
