@@ -109,6 +109,8 @@ class Settings(BaseSettings):
         roots = self.file_roots or [self.data_dir / "files"]
         options: dict[str, dict[str, Any]] = {
             "file": {"allowed_dirs": [str(p) for p in roots]},
+            # SQLite databases are files: readable from the same directories only
+            "sql": {"sqlite_dirs": [str(p) for p in roots]},
             "airbyte": {"work_dir": str(self.data_dir / "airbyte")},
             # downloads go to disk under the data dir, not /tmp (often a RAM-backed tmpfs)
             "sftp": {"temp_dir": str(self.data_dir / "sftp")},
