@@ -117,6 +117,8 @@ class ParquetPartStaging:
                     writer = pq.ParquetWriter(
                         temp, schema, compression="snappy", use_dictionary=_few_values(batch)
                     )
+                if not batch.num_rows:
+                    continue  # it still set the schema; an empty row group is not allowed
                 pending.append(batch)
                 pending_rows += batch.num_rows
                 rows += batch.num_rows
