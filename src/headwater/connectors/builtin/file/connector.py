@@ -1,9 +1,5 @@
-"""Read files from directories the operator allows.
-
-Incremental mode keeps a cursor on modification time: files newer than the cursor are read,
-and the names of files *at* the cursor are kept too, so a file that lands with the same
-timestamp as the last one read is still picked up once, and never twice.
-"""
+"""Read files from directories the operator allows; incremental by modification time
+(`headwater.connectors.modified_since`)."""
 
 from __future__ import annotations
 
@@ -17,6 +13,7 @@ import pyarrow as pa
 
 from headwater.connectors.builtin.file.spec import SPEC
 from headwater.connectors.formats import format_of, read_batches
+from headwater.connectors.modified_since import ModifiedSince
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
 from headwater.tabular.types import columns_from_arrow
@@ -48,18 +45,13 @@ class FileConnector:
     def read(
         self, config: Mapping[str, Any], state: Mapping[str, Any]
     ) -> Iterator[pa.RecordBatch | Checkpoint]:
-        incremental = bool(config.get("incremental"))
-        cursor = float(state.get("cursor", 0.0)) if incremental else 0.0
-        at_cursor = set(state.get("at_cursor", [])) if incremental else set()
+        since = ModifiedSince(state, enabled=bool(config.get("incremental")))
         for path in self._files(config):
             mtime = path.stat().st_mtime
-            if incremental and (mtime < cursor or (mtime == cursor and str(path) in at_cursor)):
+            if not since.is_new(str(path), mtime):
                 continue
             yield from self._read(path, config)
-            if mtime > cursor:
-                cursor, at_cursor = mtime, set()
-            at_cursor.add(str(path))
-            yield Checkpoint({"cursor": cursor, "at_cursor": sorted(at_cursor)})
+            yield Checkpoint(since.read(str(path), mtime))
 
     def _read(self, path: Path, config: Mapping[str, Any]) -> Iterator[pa.RecordBatch]:
         fmt = format_of(path.name, str(config.get("format", "auto")))

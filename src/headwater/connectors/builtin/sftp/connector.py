@@ -4,10 +4,7 @@ Each matched file is downloaded into a temporary file, read from disk with the s
 `formats` readers, then deleted, so memory stays bounded whatever the file's size (Parquet
 needs random access, which a download gives for free). A Checkpoint follows each file.
 
-Incremental mode keeps a cursor on modification time: files newer than the cursor are read,
-and the names of files *at* the cursor are kept too, so a file that lands with the same
-timestamp as the last one read (SFTP times are whole seconds) is still picked up once, and
-never twice.
+Incremental by modification time, as the file connector (`connectors.modified_since`).
 """
 
 from __future__ import annotations
@@ -23,6 +20,7 @@ import pyarrow as pa
 from headwater.connectors.builtin.sftp.session import SftpSession
 from headwater.connectors.builtin.sftp.spec import SPEC
 from headwater.connectors.formats import format_of, read_batches
+from headwater.connectors.modified_since import ModifiedSince
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
 from headwater.tabular.types import columns_from_arrow
@@ -73,24 +71,16 @@ class SftpConnector:
     def read(
         self, config: Mapping[str, Any], state: Mapping[str, Any]
     ) -> Iterator[pa.RecordBatch | Checkpoint]:
-        incremental = bool(config.get("incremental"))
-        cursor = float(state.get("cursor", 0.0)) if incremental else 0.0
-        at_cursor = set(state.get("at_cursor", [])) if incremental else set()
+        since = ModifiedSince(state, enabled=bool(config.get("incremental")))
         with self._session(config) as session, _spool(self._temp_dir) as local:
             for remote in session.files(_pattern(config)):
-                mtime = remote.mtime
-                if incremental and (
-                    mtime < cursor or (mtime == cursor and remote.path in at_cursor)
-                ):
+                if not since.is_new(remote.path, remote.mtime):
                     continue
                 fmt = _format(remote.path, config)  # before downloading what cannot be read
                 session.download(remote.path, local)
                 yield from _batches(local, remote.path, fmt, config)
                 local.unlink()
-                if mtime > cursor:
-                    cursor, at_cursor = mtime, set()
-                at_cursor.add(remote.path)
-                yield Checkpoint({"cursor": cursor, "at_cursor": sorted(at_cursor)})
+                yield Checkpoint(since.read(remote.path, remote.mtime))
 
     def _session(self, config: Mapping[str, Any]) -> SftpSession:
         return SftpSession(
