@@ -169,6 +169,8 @@ def test_create_validates(admin: Api) -> None:
         ({"cron": 5}, "schedule.cron"),
         ({"start": "yesterday"}, "schedule.start"),
         ({"cron": "0 0 * * *", "timezone": "Mars/Olympus"}, "schedule.timezone"),
+        ({"cron": "0 99 2 * * ?"}, "schedule.cron"),
+        ({"expression": "R/2015-03-01T13:00:00Z/P1Q"}, "schedule.expression"),
         ("daily", "schedule"),
     ):
         bad_schedule = admin.post(

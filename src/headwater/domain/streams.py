@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import InvalidInput
+from headwater.domain.schedules import parse_schedule
 
 API_TRANSPORT = "API"
 CONNECTOR_TRANSPORT = "CONNECTOR"
@@ -123,10 +123,8 @@ SCHEDULE_TEXT_FIELDS = ("expression", "cron", "start", "end", "timezone", "timeZ
 
 
 def validate_schedule(raw: Any) -> dict[str, Any] | None:
-    """A schedule's shape: an object of text fields, ISO start/end, a real IANA time zone.
-
-    The cron and ISO-8601-interval syntax is the scheduler's to parse (it owns next-fire
-    computation); here the stored object is checked so that it can be parsed later."""
+    """A schedule object of text fields whose cron or ISO-8601 interval, bounds and time zone
+    parse (`headwater.domain.schedules`); a 400 says what is wrong."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -134,24 +132,7 @@ def validate_schedule(raw: Any) -> dict[str, Any] | None:
     for key in SCHEDULE_TEXT_FIELDS:
         if key in raw and raw[key] is not None and not isinstance(raw[key], str):
             raise InvalidInput(f"schedule.{key} must be text", field=f"schedule.{key}")
-    for key in ("start", "end"):
-        if raw.get(key):
-            try:
-                datetime.fromisoformat(str(raw[key]).replace("Z", "+00:00"))
-            except ValueError:
-                raise InvalidInput(
-                    f"schedule.{key} {raw[key]!r} is not an ISO-8601 date-time",
-                    field=f"schedule.{key}",
-                ) from None
-    zone = raw.get("timezone") or raw.get("timeZone")
-    if zone:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(
-                f"schedule time zone {zone!r} is unknown; use an IANA name such as Europe/Paris",
-                field="schedule.timezone",
-            ) from None
+    parse_schedule(raw)
     if "active" in raw and not isinstance(raw["active"], bool):
         raise InvalidInput("schedule.active must be true or false", field="schedule.active")
     return raw
