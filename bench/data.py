@@ -37,6 +37,15 @@ DUCKDB_COLUMNS = {
 }
 
 
+def duckdb_load_sql(csv: Path, header: bool = False) -> str:
+    """DuckDB's own load of a benchmark CSV into table `t`, with the benchmark's types."""
+    columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_COLUMNS.items())
+    return (
+        f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}', header = {str(header).lower()}, "
+        f"columns = {{{columns}}})"
+    )
+
+
 @dataclass(frozen=True)
 class Dataset:
     rows: int

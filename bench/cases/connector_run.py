@@ -16,7 +16,8 @@ import duckdb
 import httpx
 import psycopg
 
-from bench.data import DUCKDB_COLUMNS, SCHEMA, Dataset
+from bench.cases.upload import duckdb_ctas_seconds
+from bench.data import SCHEMA, Dataset
 from bench.measure import Figure, median_seconds, peak_rss_mb
 from bench.server import Server
 
@@ -63,27 +64,8 @@ def file_figures(data: Dataset, runs: int) -> list[Figure]:
     settings = {"HEADWATER_FILE_ROOTS": json.dumps([str(source.parent)])}
     body = _stream("file", {"path": str(source)})
     figures = [_headwater("headwater file → dataset", settings, body, data.megabytes, runs)]
-    columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_COLUMNS.items())
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "bench.duckdb"
-
-        def ctas() -> None:
-            target.unlink(missing_ok=True)
-            with duckdb.connect(str(target)) as con:
-                con.execute(
-                    f"CREATE TABLE t AS SELECT * FROM read_csv('{source}', header = true, "
-                    f"columns = {{{columns}}})"
-                )
-
-        figures.append(
-            Figure(
-                "connector",
-                "duckdb CTAS read_csv (file)",
-                median_seconds(ctas, runs),
-                data.megabytes,
-                runs,
-            )
-        )
+    ctas = duckdb_ctas_seconds(source, True, runs)
+    figures.append(Figure("connector", "duckdb CTAS read_csv (file)", ctas, data.megabytes, runs))
     dlt_figure = _dlt_file(source, data.megabytes, runs)
     return [*figures, *([dlt_figure] if dlt_figure else [])]
 

@@ -12,7 +12,7 @@ import duckdb
 import httpx
 
 from bench.cases.upload import _upload
-from bench.data import DUCKDB_COLUMNS, SCHEMA, Dataset
+from bench.data import SCHEMA, Dataset, duckdb_load_sql
 from bench.measure import median_seconds
 from bench.server import Server
 
@@ -68,15 +68,11 @@ def _api(http: httpx.Client, dataset_id: str, sql: str) -> None:
 
 
 def _duckdb(data: Dataset, runs: int) -> dict[str, float]:
-    columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_COLUMNS.items())
     with (
         tempfile.TemporaryDirectory() as folder,
         duckdb.connect(str(Path(folder) / "q.duckdb")) as con,
     ):
-        con.execute(
-            f"CREATE TABLE t AS SELECT * FROM read_csv('{data.csv}', header = false, "
-            f"columns = {{{columns}}})"
-        )
+        con.execute(duckdb_load_sql(data.csv))
         return {
             name: median_seconds(partial(_local, con, sql.format(t="t")), runs)
             for name, sql in QUERIES.items()

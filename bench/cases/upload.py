@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
-from bench.data import DUCKDB_COLUMNS, SCHEMA, Dataset
+from bench.data import DUCKDB_COLUMNS, SCHEMA, Dataset, duckdb_load_sql
 from bench.measure import Figure, median_seconds, peak_rss_mb
 from bench.server import Server
 
@@ -75,20 +75,21 @@ def headwater(data: Dataset, runs: int) -> list[Figure]:
 
 
 def duckdb_ctas(data: Dataset, runs: int) -> Figure:
-    columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_COLUMNS.items())
+    seconds = duckdb_ctas_seconds(data.csv, False, runs)
+    return Figure("upload", "duckdb CTAS read_csv", seconds, data.megabytes, runs)
+
+
+def duckdb_ctas_seconds(csv: Path, header: bool, runs: int) -> float:
+    """Median time of DuckDB loading `csv` into a fresh file database."""
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "bench.duckdb"
 
         def load() -> None:
             target.unlink(missing_ok=True)
             with duckdb.connect(str(target)) as con:
-                con.execute(
-                    f"CREATE TABLE t AS SELECT * FROM read_csv('{data.csv}', "
-                    f"header = false, columns = {{{columns}}})"
-                )
+                con.execute(duckdb_load_sql(csv, header))
 
-        seconds = median_seconds(load, runs)
-    return Figure("upload", "duckdb CTAS read_csv", seconds, data.megabytes, runs)
+        return median_seconds(load, runs)
 
 
 def dlt_arrow(data: Dataset, runs: int) -> Figure | None:

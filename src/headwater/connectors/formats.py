@@ -43,6 +43,22 @@ _BY_MEDIA_TYPE = {
 }
 
 
+# The spec properties of every connector that reads files in these formats.
+FORMAT_PROPERTIES: dict[str, Any] = {
+    "format": {"enum": ["auto", *FORMATS], "default": "auto"},
+    "header": {
+        "type": "boolean",
+        "default": True,
+        "description": "CSV/TSV: the first line names the columns.",
+    },
+    "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+    "records_path": {
+        "type": "string",
+        "description": "JSON: dotted path to the list of records (`data.items`).",
+    },
+}
+
+
 def format_of(name: str, wanted: str = "auto", media_type: str | None = None) -> str:
     """The format to read `name` as: `wanted` unless "auto", else by media type or suffix."""
     if wanted != "auto":
@@ -90,6 +106,20 @@ def read_batches(
     ) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise TerminalError(f"{name} is not valid {fmt}: {first_line}") from None
+
+
+def read_configured(
+    source: IO[bytes], fmt: str, name: str, config: Mapping[str, Any]
+) -> Iterator[pa.RecordBatch]:
+    """`read_batches` with the FORMAT_PROPERTIES options a connector's config carries."""
+    return read_batches(
+        source,
+        fmt,
+        name=name,
+        header=bool(config.get("header", True)),
+        delimiter=config.get("delimiter"),
+        records_path=config.get("records_path"),
+    )
 
 
 def records_at(document: Any, path: str | None, name: str = "the response") -> list[Any]:

@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# The spec property that turns it on.
+INCREMENTAL_PROPERTY: dict[str, Any] = {
+    "type": "boolean",
+    "default": False,
+    "description": "Read only files modified since the last successful run.",
+}
+
 
 class ModifiedSince:
     def __init__(self, state: Mapping[str, Any], enabled: bool = True) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from headwater.connectors.config import prepare_config
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
 from headwater.domain.errors import Conflict, HeadwaterError
@@ -56,10 +57,9 @@ class Aborted(Exception):
 
 @dataclass
 class _Seen:
-    """What a read has handed over so far."""
+    """The state of the last checkpoint a read has handed over."""
 
     state: dict[str, Any]
-    rows: int = 0
 
 
 class ConnectorRuns:
@@ -110,7 +110,7 @@ class ConnectorRuns:
             seen = _Seen(dict(previous))
             try:
                 connector = self._registry.get(stream.data_provider_key)
-                config = self._registry.prepare(stream.data_provider_key, values)
+                config = prepare_config(connector.spec(), values)
                 staged = self._staging.stage_batches(
                     execution_id,
                     0,
@@ -176,7 +176,6 @@ class ConnectorRuns:
             if isinstance(item, Checkpoint):
                 seen.state = dict(item.state)
                 continue
-            seen.rows += item.num_rows
             rows += item.num_rows
             nbytes += item.nbytes
             peak = max(peak, pa.total_allocated_bytes())

@@ -17,7 +17,7 @@ Each failure is an AssertionError that says which step and why.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,15 +49,7 @@ def read_all(
 ) -> tuple[pa.Table | None, list[dict[str, Any]]]:
     """Everything one read yields: its batches as one table (None if none), and its states.
     `config` is coerced and checked against the spec first, as a run does."""
-    prepared = prepare_config(connector.spec(), config)
-    batches: list[pa.RecordBatch] = []
-    states: list[dict[str, Any]] = []
-    for item in _items(connector.read(prepared, dict(state or {}))):
-        if isinstance(item, Checkpoint):
-            _assert_state(item.state)
-            states.append(dict(item.state))
-        else:
-            batches.append(item)
+    batches, states = _read(connector, prepare_config(connector.spec(), config), state or {})
     if not batches:
         return None, states
     return pa.Table.from_batches(batches).combine_chunks(), states
@@ -84,19 +76,11 @@ def check_connector(
     names = [c.name.lower() for c in columns]
     assert len(set(names)) == len(names), f"discover() repeats a column name: {names}"
 
-    batches: list[pa.RecordBatch] = []
-    states: list[dict[str, Any]] = []
-    for item in _items(connector.read(prepared, {})):
-        if isinstance(item, Checkpoint):
-            _assert_state(item.state)
-            states.append(dict(item.state))
-            continue
-        try:
-            batches.append(conform(item, columns))
-        except HeadwaterError as exc:
-            raise AssertionError(
-                f"read() yielded a batch unlike discover(): {exc.message}"
-            ) from None
+    read, states = _read(connector, prepared, {})
+    try:
+        batches = [conform(batch, columns) for batch in read]
+    except HeadwaterError as exc:
+        raise AssertionError(f"read() yielded a batch unlike discover(): {exc.message}") from None
     table = (
         pa.Table.from_batches(batches)
         if batches
@@ -111,12 +95,22 @@ def check_connector(
     return ContractResult(columns, table, states)
 
 
-def _items(items: Iterable[Any]) -> Iterable[pa.RecordBatch | Checkpoint]:
-    for item in items:
-        assert isinstance(item, (pa.RecordBatch, Checkpoint)), (
-            f"read() must yield RecordBatch or Checkpoint, not {type(item).__name__}"
-        )
-        yield item
+def _read(
+    connector: Connector, config: Mapping[str, Any], state: Mapping[str, Any]
+) -> tuple[list[pa.RecordBatch], list[dict[str, Any]]]:
+    """The batches and the (checked) states of one read."""
+    batches: list[pa.RecordBatch] = []
+    states: list[dict[str, Any]] = []
+    for item in connector.read(config, dict(state)):
+        if isinstance(item, Checkpoint):
+            _assert_state(item.state)
+            states.append(dict(item.state))
+        else:
+            assert isinstance(item, pa.RecordBatch), (
+                f"read() must yield RecordBatch or Checkpoint, not {type(item).__name__}"
+            )
+            batches.append(item)
+    return batches, states
 
 
 def _assert_state(state: Any) -> None:

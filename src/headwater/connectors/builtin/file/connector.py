@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from headwater.connectors.builtin.file.spec import SPEC
-from headwater.connectors.formats import format_of, read_batches
+from headwater.connectors.formats import format_of, read_configured
 from headwater.connectors.modified_since import ModifiedSince
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
@@ -38,8 +39,10 @@ class FileConnector:
 
     def discover(self, config: Mapping[str, Any]) -> list[Column]:
         for path in self._files(config):
-            for batch in self._read(path, config):
-                return columns_from_arrow(batch.schema)
+            with closing(self._read(path, config)) as batches:  # closes the file at once
+                first = next(batches, None)
+            if first is not None:
+                return columns_from_arrow(first.schema)
         raise TerminalError(f"no file matches {config['path']!r}, so there is no schema yet")
 
     def read(
@@ -53,17 +56,10 @@ class FileConnector:
             yield from self._read(path, config)
             yield Checkpoint(since.read(str(path), mtime))
 
-    def _read(self, path: Path, config: Mapping[str, Any]) -> Iterator[pa.RecordBatch]:
+    def _read(self, path: Path, config: Mapping[str, Any]) -> Generator[pa.RecordBatch, None, None]:
         fmt = format_of(path.name, str(config.get("format", "auto")))
         with path.open("rb") as source:
-            yield from read_batches(
-                source,
-                fmt,
-                name=str(path),
-                header=bool(config.get("header", True)),
-                delimiter=config.get("delimiter"),
-                records_path=config.get("records_path"),
-            )
+            yield from read_configured(source, fmt, str(path), config)
 
     def _files(self, config: Mapping[str, Any]) -> list[Path]:
         """Matching files, oldest first, each proven to lie inside an allowed directory."""

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from headwater.connectors.formats import FORMATS
+from headwater.connectors.formats import FORMAT_PROPERTIES
+from headwater.connectors.modified_since import INCREMENTAL_PROPERTY
 
 SPEC: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -17,21 +18,7 @@ SPEC: dict[str, Any] = {
             "description": "A file, a directory (every file in it) or a glob (`*`, `**`), "
             "inside a directory the operator allows (setting HEADWATER_FILE_ROOTS).",
         },
-        "format": {"enum": ["auto", *FORMATS], "default": "auto"},
-        "header": {
-            "type": "boolean",
-            "default": True,
-            "description": "CSV/TSV: the first line names the columns.",
-        },
-        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
-        "records_path": {
-            "type": "string",
-            "description": "JSON: dotted path to the list of records (`data.items`).",
-        },
-        "incremental": {
-            "type": "boolean",
-            "default": False,
-            "description": "Read only files modified since the last successful run.",
-        },
+        **FORMAT_PROPERTIES,
+        "incremental": INCREMENTAL_PROPERTY,
     },
 }

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from headwater.connectors.builtin.sftp.session import SftpSession
 from headwater.connectors.builtin.sftp.spec import SPEC
-from headwater.connectors.formats import format_of, read_batches
+from headwater.connectors.formats import format_of, read_configured
 from headwater.connectors.modified_since import ModifiedSince
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
@@ -111,11 +111,4 @@ def _batches(
     local: Path, remote: str, fmt: str, config: Mapping[str, Any]
 ) -> Generator[pa.RecordBatch, None, None]:
     with local.open("rb") as source:
-        yield from read_batches(
-            source,
-            fmt,
-            name=remote,
-            header=bool(config.get("header", True)),
-            delimiter=config.get("delimiter"),
-            records_path=config.get("records_path"),
-        )
+        yield from read_configured(source, fmt, remote, config)
