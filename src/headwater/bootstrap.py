@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pyarrow as pa
 from fastapi import FastAPI
@@ -17,12 +18,17 @@ from headwater.adapters.metadata.unit_of_work import SqlUnitOfWorkFactory
 from headwater.adapters.secrets.fernet_box import FernetSecretBox
 from headwater.api.app import create_app
 from headwater.connectors.registry import ConnectorRegistry
+from headwater.domain.ports import Clock
+from headwater.domain.retries import RetryPolicy
 from headwater.runtime.executor import ThreadExecutor
+from headwater.runtime.liveness import liveness_loop
+from headwater.runtime.loop import Loop
+from headwater.runtime.scheduler import scheduler_loop
 from headwater.services.accounts import Accounts
 from headwater.services.auth import Auth
 from headwater.services.clock import SystemClock
 from headwater.services.committer import Committer
-from headwater.services.connector_runs import ConnectorRuns, RetryPolicy
+from headwater.services.connector_runs import ConnectorRuns
 from headwater.services.container import Services
 from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
@@ -30,6 +36,9 @@ from headwater.services.executions import CancelSignals, Executions
 from headwater.services.groups import Groups
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
+from headwater.services.retries import ScheduledRetries
+from headwater.services.runners import Runners
+from headwater.services.scheduler import Scheduler, SchedulerLimits
 from headwater.services.streams import Streams
 from headwater.services.tokens import Tokens
 from headwater.services.uploads import Uploads
@@ -45,10 +54,20 @@ class Runtime:
     services: Services
     engine: Engine
     executor: ThreadExecutor
+    runners: Runners
     registry: ConnectorRegistry = field(default_factory=ConnectorRegistry)
+    loops: list[Loop] = field(default_factory=list)  # background services, run by start()
+
+    def start(self) -> None:
+        """Start the background services (the scheduler, the liveness heartbeat)."""
+        for loop in self.loops:
+            loop.start()
 
     def close(self) -> None:
+        for loop in self.loops:
+            loop.stop()
         self.executor.shutdown(wait=True)
+        self.runners.retire()
         self.engine.dispose()
 
 
@@ -61,8 +80,11 @@ def use_jemalloc() -> None:
         log.info("pyarrow has no jemalloc pool; keeping %s", pa.default_memory_pool().backend_name)
 
 
-def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None) -> Runtime:
-    """Create the data dir, migrate the metadata, wire every service, settle interrupted work."""
+def build_runtime(
+    settings: Settings, registry: ConnectorRegistry | None = None, clock: Clock | None = None
+) -> Runtime:
+    """Create the data dir, migrate the metadata, wire every service, settle interrupted work.
+    `clock` is for tests that move time by hand; the scheduler loop always sleeps real time."""
     use_jemalloc()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.datasets_dir.mkdir(parents=True, exist_ok=True)
@@ -70,16 +92,26 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
     migrate(engine)
     box = FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key")
     uow = SqlUnitOfWorkFactory(engine, box)
-    clock = SystemClock()
+    clock = clock or SystemClock()
     store = DeltaDatasetStore(settings.datasets_dir, settings.faults.pause_before_commit_log)
     staging = ParquetPartStaging(settings.staging_dir, settings.upload_decode_slots)
     registry = registry or ConnectorRegistry.from_entry_points(
         options=settings.options_for_connectors()
     )
+    runners = Runners(uow, clock, timedelta(seconds=settings.runner.lease_seconds))
+    runners.register()
+    me = runners.me.id
     cancels = CancelSignals()
     datasets = Datasets(uow, store, clock)
-    committer = Committer(uow, store, clock, datasets)
-    executions = Executions(uow, clock, staging, None, cancels)
+    retries = ScheduledRetries(
+        RetryPolicy(
+            max_retries=settings.scheduler.retry_max,
+            first_delay_seconds=settings.scheduler.retry_delay_seconds,
+            max_delay_seconds=settings.scheduler.retry_max_delay_seconds,
+        )
+    )
+    committer = Committer(uow, store, clock, datasets, me, retries)
+    executions = Executions(uow, clock, staging, None, cancels, me)
     runs = ConnectorRuns(
         uow,
         clock,
@@ -96,6 +128,9 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
     executions.dispatcher = executor
+    scheduler = Scheduler(
+        uow, clock, me, executor, SchedulerLimits(keep_ticks=settings.scheduler.keep_ticks)
+    )
     services = Services(
         auth=Auth(uow, clock),
         users=Users(uow, clock),
@@ -111,10 +146,21 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         committer=committer,
         connector_runs=runs,
         connectors=registry,
+        scheduler=scheduler,
     )
-    Recovery(uow, clock, staging, committer).run()
+    recovery = Recovery(uow, clock, staging, committer, runners)
+    recovery.run()
+    loops = [liveness_loop(runners, recovery, settings.runner.heartbeat_seconds)]
+    if settings.scheduler.enabled:
+        loops.append(scheduler_loop(scheduler, settings.scheduler.poll_seconds))
     return Runtime(
-        settings=settings, services=services, engine=engine, executor=executor, registry=registry
+        settings=settings,
+        services=services,
+        engine=engine,
+        executor=executor,
+        runners=runners,
+        registry=registry,
+        loops=loops,
     )
 
 

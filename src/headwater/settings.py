@@ -24,6 +24,51 @@ class QuerySettings(BaseSettings):
     threads: int = Field(default=2, ge=1, description="DuckDB threads per query.")
 
 
+class SchedulerSettings(BaseSettings):
+    """Streams on schedules (`HEADWATER_SCHEDULER__ENABLED`, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_SCHEDULER__", extra="ignore")
+
+    enabled: bool = Field(default=True, description="Run the scheduler in this process.")
+    poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Longest sleep between passes; a pass also runs the moment a tick is due, "
+        "and this bounds how late a schedule changed by another process is noticed.",
+    )
+    retry_max: int = Field(
+        default=3,
+        ge=0,
+        description="Default retries of a failed scheduled run (per stream: "
+        "`retryPolicy.maxRetries`).",
+    )
+    retry_delay_seconds: float = Field(
+        default=60.0, ge=0, description="Default wait before the first retry; doubles each time."
+    )
+    retry_max_delay_seconds: float = Field(
+        default=3600.0, ge=0, description="Default longest wait between retries."
+    )
+    keep_ticks: int = Field(
+        default=1000, ge=1, description="Tick records (runs and skips) kept per stream."
+    )
+
+
+class RunnerSettings(BaseSettings):
+    """This process as a runner among several sharing one database (`HEADWATER_RUNNER__...`)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_RUNNER__", extra="ignore")
+
+    lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A process that has not renewed its heartbeat for this long is taken for "
+        "gone, and its unfinished executions are settled by the others.",
+    )
+    heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="How often this process renews its heartbeat."
+    )
+
+
 class FaultSettings(BaseSettings):
     """Fault injection for crash tests (`HEADWATER_FAULTS__...`); leave at 0 in production."""
 
@@ -88,6 +133,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     query: QuerySettings = Field(default_factory=QuerySettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
 
     @property

@@ -67,6 +67,8 @@ class Execution:
     data_version: int | None = None
     peak_memory_bytes: int | None = None
     upload_id: int | None = None
+    attempt: int = 1  # 1 for a first run; a scheduled run's retries count on from it
+    runner_id: str | None = None  # the server process reading or committing it, if any
 
     @property
     def finished(self) -> bool:

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from headwater.domain.advanced_schedules import advanced_to_schedule
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import InvalidInput
-from headwater.domain.schedules import parse_schedule
+from headwater.domain.retries import RetryPolicy
+from headwater.domain.schedules import Schedule, parse_schedule
 
 API_TRANSPORT = "API"
 CONNECTOR_TRANSPORT = "CONNECTOR"
@@ -52,6 +54,33 @@ class Stream:
     schedule: dict[str, Any] | None = None
     advanced_schedule_json: str | None = None
     schedule_active: bool = True
+    next_run_at: datetime | None = None  # the next tick the scheduler will claim
+    retry_policy: RetryPolicy | None = None  # None: the operator's default
+    retry_due_at: datetime | None = None  # a failed scheduled run waits to be retried
+    retry_of: int | None = None  # ... this execution
+
+    def timetable(self) -> Schedule | None:
+        """When this stream runs by itself: `schedule` (cron or ISO-8601 interval), else
+        `advancedScheduleJson`; None for streams that run only on demand."""
+        return timetable_of(self.schedule, self.advanced_schedule_json)
+
+    def next_run_after(self, moment: datetime) -> datetime | None:
+        """The first tick after `moment`, or None: paused, on demand, past its end, or an
+        upload stream (those run when a client sends parts, never by the clock)."""
+        if not self.schedule_active or self.transport.is_upload:
+            return None
+        timetable = self.timetable()
+        return timetable.next_after(moment) if timetable else None
+
+    @property
+    def schedule_state(self) -> str:
+        """MANUAL (no schedule), PAUSED (set inactive), ACTIVE (a next run is due), or
+        ENDED (its end or repeat count has passed)."""
+        if self.timetable() is None or self.transport.is_upload:
+            return "MANUAL"
+        if not self.schedule_active:
+            return "PAUSED"
+        return "ACTIVE" if self.next_run_at is not None else "ENDED"
 
     def config_value(self, name: str, default: Any = None) -> Any:
         for entry in self.configuration:
@@ -120,6 +149,19 @@ def parse_update_method(raw: Any, *, default: UpdateMethod = UpdateMethod.REPLAC
 
 
 SCHEDULE_TEXT_FIELDS = ("expression", "cron", "start", "end", "timezone", "timeZone")
+
+
+def timetable_of(schedule: dict[str, Any] | None, advanced: str | None) -> Schedule | None:
+    return parse_schedule(schedule) or parse_schedule(advanced_to_schedule(advanced))
+
+
+def check_schedulable(transport: Transport, timetable: Schedule | None) -> None:
+    if timetable is not None and transport.is_upload:
+        raise InvalidInput(
+            "an API stream runs when a client uploads parts, so it cannot have a schedule; "
+            "schedules are for connector streams",
+            field="schedule",
+        )
 
 
 def validate_schedule(raw: Any) -> dict[str, Any] | None:

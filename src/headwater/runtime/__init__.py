@@ -1,1 +1,2 @@
-"""Background machinery: the executor of connector runs (and, later, the scheduler)."""
+"""Background machinery: the executor of connector runs and the loops Runtime.start() runs
+(the scheduler, the liveness heartbeat)."""

@@ -10,7 +10,7 @@ for that tag in the table's history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from headwater.domain.datasets import Column, UpdateMethod
@@ -24,6 +24,7 @@ from headwater.domain.ports import (
     UnitOfWorkFactory,
 )
 from headwater.services.datasets import Datasets
+from headwater.services.retries import ScheduledRetries
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,20 @@ def orphan_prefix(execution_id: int) -> str:
 
 class Committer:
     def __init__(
-        self, uow: UnitOfWorkFactory, store: DatasetStore, clock: Clock, datasets: Datasets
+        self,
+        uow: UnitOfWorkFactory,
+        store: DatasetStore,
+        clock: Clock,
+        datasets: Datasets,
+        runner_id: str | None = None,
+        retries: ScheduledRetries | None = None,
     ) -> None:
         self._uow = uow
         self._store = store
         self._clock = clock
         self._datasets = datasets
+        self._runner_id = runner_id  # this process, recorded as the one committing
+        self._retries = retries
 
     def begin(self, execution_id: int) -> Execution:
         with self._uow() as uow:
@@ -60,6 +69,7 @@ class Committer:
                     f"execution {execution_id} is committing already", code="EXECUTION_COMMITTING"
                 )
             execution.phase = Phase.COMMITTING
+            execution.runner_id = self._runner_id
             if not uow.executions.update(
                 execution, expect_state=ExecutionState.ACTIVE, expect_phase=Phase.UPLOADING
             ):
@@ -129,13 +139,18 @@ class Committer:
                 raise Conflict(
                     f"execution {execution_id} finished meanwhile", code="EXECUTION_FINISHED"
                 )
+            if self._retries is not None:
+                self._retries.after_end(uow, execution)
             uow.commit()
             return execution
 
-    def recover(self) -> list[Execution]:
-        """Settle every execution left in COMMITTING: SUCCESS if its commit landed, else ERROR."""
+    def recover(self, is_gone: Callable[[str | None], bool]) -> list[Execution]:
+        """Settle every execution left in COMMITTING by a runner that is gone: SUCCESS if its
+        commit landed, else ERROR. A live runner's commit is its own to finish."""
         with self._uow() as uow:
-            stranded = uow.executions.list_by_phase(Phase.COMMITTING)
+            stranded = [
+                e for e in uow.executions.list_by_phase(Phase.COMMITTING) if is_gone(e.runner_id)
+            ]
         settled = []
         for execution in stranded:
             found = self._store.find_commit(execution.dataset_id, COMMIT_TAG, str(execution.id))

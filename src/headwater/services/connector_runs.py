@@ -29,6 +29,7 @@ from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
 from headwater.domain.errors import Conflict, HeadwaterError
 from headwater.domain.executions import Execution, ExecutionState, Phase
 from headwater.domain.ports import Clock, DatasetStore, PartStaging, UnitOfWorkFactory
+from headwater.domain.retries import RetryPolicy
 from headwater.services.committer import Committer
 from headwater.services.executions import CancelSignals
 
@@ -37,18 +38,6 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 STREAM_KEY = "headwater.stream"  # commit metadata: which stream's run made this commit
 STATE_KEY = "headwater.state"  # commit metadata: the connector state after this commit
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_retries: int = 3
-    first_delay_seconds: float = 1.0
-    max_delay_seconds: float = 60.0
-
-    def delay(self, attempt: int, asked: float | None = None) -> float:
-        """Exponential backoff, or longer if the source asked (Retry-After), within the cap."""
-        backoff = self.first_delay_seconds * 2 ** (attempt - 1)
-        return float(min(max(backoff, asked or 0.0), self.max_delay_seconds))
 
 
 class Aborted(Exception):
@@ -211,7 +200,8 @@ class ConnectorRuns:
             execution = uow.executions.find(execution_id)
             if execution is None:
                 return
-            execution.retry_count = attempt
+            # A scheduled retry starts counting where the run it retries left off.
+            execution.retry_count = execution.attempt - 1 + attempt
             execution.rows_inserted = execution.bytes_inserted = 0
             uow.executions.update(
                 execution, expect_state=ExecutionState.ACTIVE, expect_phase=Phase.UPLOADING

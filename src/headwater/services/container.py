@@ -14,6 +14,7 @@ from headwater.services.datasets import Datasets
 from headwater.services.executions import Executions
 from headwater.services.groups import Groups
 from headwater.services.query import Query
+from headwater.services.scheduler import Scheduler
 from headwater.services.streams import Streams
 from headwater.services.tokens import Tokens
 from headwater.services.uploads import Uploads
@@ -36,3 +37,4 @@ class Services:
     committer: Committer
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry
+    scheduler: Scheduler

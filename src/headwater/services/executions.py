@@ -67,12 +67,14 @@ class Executions:
         staging: PartStaging,
         dispatcher: RunDispatcher | None,
         cancels: CancelSignals,
+        runner_id: str | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._staging = staging
         self.dispatcher = dispatcher
         self._cancels = cancels
+        self._runner_id = runner_id  # connector runs started here are read here
 
     def create(
         self,
@@ -110,6 +112,7 @@ class Executions:
                     started_at=self._clock.now(),
                     started_by=actor.id,
                     toe=new_toe(),
+                    runner_id=None if upload else self._runner_id,
                 )
             )
             uow.commit()

@@ -1,9 +1,11 @@
-"""What a restart settles before serving: work a dead process left half done.
+"""What a restart settles before serving, and a periodic sweep after: work a dead process
+left half done. Only the work of runners that are gone is touched (see `runners.py`): when
+several processes share one metadata database, a neighbour's live runs are left alone.
 
 - executions caught in COMMITTING: SUCCESS if their Delta commit landed, else ERROR;
 - connector runs that were reading: ERROR (their reader died with the process);
 - upload executions still taking parts: kept, with their staged parts, to commit or abort;
-- staged files of executions that have ended, or that no longer exist: removed.
+- at start, staged files of executions that have ended, or that no longer exist: removed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from headwater.domain.errors import Conflict
 from headwater.domain.executions import ExecutionState, Phase
 from headwater.domain.ports import Clock, PartStaging, UnitOfWorkFactory
 from headwater.services.committer import Committer
+from headwater.services.runners import Runners
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +25,33 @@ READ_INTERRUPTED = "interrupted by a server stop while reading; nothing was writ
 
 class Recovery:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, staging: PartStaging, committer: Committer
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        staging: PartStaging,
+        committer: Committer,
+        runners: Runners,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._staging = staging
         self._committer = committer
+        self._runners = runners
 
     def run(self) -> None:
-        for execution in self._committer.recover():
+        """At start: settle what gone runners left, then clear staging nobody will commit."""
+        self.settle_gone()
+        with self._uow() as uow:  # a live neighbour may be committing its staged parts
+            active = uow.executions.list_by_phase(Phase.UPLOADING)
+            active += uow.executions.list_by_phase(Phase.COMMITTING)
+        keep = {e.id for e in active}
+        for execution_id in self._staging.staged_execution_ids():
+            if execution_id not in keep:
+                self._staging.discard_execution(execution_id)
+
+    def settle_gone(self) -> None:
+        is_gone = self._runners.gone()
+        for execution in self._committer.recover(is_gone):
             log.warning(
                 "execution %s was mid-commit at the last stop: now %s",
                 execution.id,
@@ -40,15 +61,13 @@ class Recovery:
             reading = []
             for execution in uow.executions.list_by_phase(Phase.UPLOADING):
                 stream = uow.streams.find(execution.stream_id)
-                if stream is None or not stream.transport.is_upload:
+                is_read = stream is None or not stream.transport.is_upload
+                if is_read and is_gone(execution.runner_id):
                     reading.append(execution)
         for execution in reading:
+            log.warning("execution %s lost its reader: now ERROR", execution.id)
             try:
                 self._committer.end(execution.id, ExecutionState.ERROR, error=READ_INTERRUPTED)
             except Conflict:
                 continue
-        with self._uow() as uow:
-            keep = {e.id for e in uow.executions.list_by_phase(Phase.UPLOADING)}
-        for execution_id in self._staging.staged_execution_ids():
-            if execution_id not in keep:
-                self._staging.discard_execution(execution_id)
+        self._runners.forget(is_gone)

@@ -17,12 +17,29 @@ from headwater.domain.datasets import Column, Dataset, UpdateMethod, validate_co
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.executions import Execution
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from headwater.domain.streams import ConfigEntry, Stream, Transport
+from headwater.domain.retries import RetryPolicy
+from headwater.domain.streams import (
+    ConfigEntry,
+    Stream,
+    Transport,
+    check_schedulable,
+    timetable_of,
+)
 from headwater.domain.users import Principal
 from headwater.services.dataset_access import authorize
 
-# What PUT may change (seed 002); anything else is refused by name.
-UPDATABLE = {"dataSource", "account", "configuration", "streamConfiguration", "schemaDefinition"}
+# What PUT may change: seed 002's list, and the schedule (to pause, resume or retime it).
+UPDATABLE = {
+    "dataSource",
+    "account",
+    "configuration",
+    "streamConfiguration",
+    "schemaDefinition",
+    "schedule",
+    "advancedScheduleJson",
+    "scheduleActive",
+    "retryPolicy",
+}
 MAX_PAGE = 500
 
 
@@ -45,6 +62,8 @@ class StreamSpec:
     new_dataset: NewDataset | None = None
     schedule: dict[str, Any] | None = None
     advanced_schedule_json: str | None = None
+    schedule_active: bool = True
+    retry_policy: RetryPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,11 @@ class StreamChanges:
     update_method: UpdateMethod | None = None
     key_columns: list[str] | None = None
     schedule_active: bool | None = None
+    # For the schedule, None leaves it as it is; {} and "" remove it.
+    schedule: dict[str, Any] | None = None
+    advanced_schedule_json: str | None = None
+    retry_policy: RetryPolicy | None = None
+    reset_retry_policy: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,25 +138,30 @@ class Streams:
             _check_keys(spec.update_method, spec.key_columns, dataset.columns)
             provider = spec.data_provider_key or _default_provider(spec.transport)
             self._check_configuration(spec.transport, provider, account, spec.configuration)
-            stream = uow.streams.add(
-                Stream(
-                    id=0,
-                    dataset_id=dataset.id,
-                    owner_id=actor.id,
-                    transport=spec.transport,
-                    update_method=spec.update_method,
-                    created_at=now,
-                    modified_at=now,
-                    created_by=actor.id,
-                    modified_by=actor.id,
-                    data_provider_key=provider,
-                    account_id=spec.account_id,
-                    configuration=list(spec.configuration),
-                    key_columns=list(spec.key_columns),
-                    schedule=spec.schedule,
-                    advanced_schedule_json=spec.advanced_schedule_json,
-                )
+            check_schedulable(
+                spec.transport, timetable_of(spec.schedule, spec.advanced_schedule_json)
             )
+            stream = Stream(
+                id=0,
+                dataset_id=dataset.id,
+                owner_id=actor.id,
+                transport=spec.transport,
+                update_method=spec.update_method,
+                created_at=now,
+                modified_at=now,
+                created_by=actor.id,
+                modified_by=actor.id,
+                data_provider_key=provider,
+                account_id=spec.account_id,
+                configuration=list(spec.configuration),
+                key_columns=list(spec.key_columns),
+                schedule=spec.schedule,
+                advanced_schedule_json=spec.advanced_schedule_json,
+                schedule_active=spec.schedule_active,
+                retry_policy=spec.retry_policy,
+            )
+            stream.next_run_at = stream.next_run_after(now)
+            stream = uow.streams.add(stream)
             dataset.stream_id = stream.id
             uow.datasets.update(dataset)
             uow.commit()
@@ -230,16 +259,42 @@ class Streams:
                 stream.update_method = changes.update_method
             if changes.key_columns is not None:
                 stream.key_columns = list(changes.key_columns)
-            if changes.schedule_active is not None:
-                stream.schedule_active = changes.schedule_active
+            retimed = self._apply_schedule(stream, changes)
             _check_keys(stream.update_method, stream.key_columns, dataset.columns)
             now = self._clock.now()
+            if retimed:
+                check_schedulable(stream.transport, stream.timetable())
+                stream.next_run_at = stream.next_run_after(now)
+                uow.streams.set_next_run(stream.id, stream.next_run_at)
+                if not stream.schedule_active and stream.retry_of is not None:
+                    uow.streams.set_retry(stream.id, None, None, expected_of=stream.retry_of)
+                    stream.retry_of = stream.retry_due_at = None
             stream.modified_at, stream.modified_by = now, actor.id
             dataset.updated_at = now
             uow.datasets.update(dataset)
             uow.streams.update(stream)
             uow.commit()
             return _view(uow, actor, stream)
+
+    @staticmethod
+    def _apply_schedule(stream: Stream, changes: StreamChanges) -> bool:
+        """Apply the schedule changes; whether the next run must be worked out again (a new
+        timetable, a pause, a resume — the ticks missed while paused are not caught up)."""
+        retimed = False
+        if changes.schedule is not None:
+            stream.schedule = changes.schedule or None
+            retimed = True
+        if changes.advanced_schedule_json is not None:
+            stream.advanced_schedule_json = changes.advanced_schedule_json or None
+            retimed = True
+        if changes.schedule_active is not None:
+            retimed = retimed or changes.schedule_active != stream.schedule_active
+            stream.schedule_active = changes.schedule_active
+        if changes.reset_retry_policy:
+            stream.retry_policy = None
+        elif changes.retry_policy is not None:
+            stream.retry_policy = changes.retry_policy
+        return retimed
 
     def _check_configuration(
         self,

@@ -37,6 +37,8 @@ def _execution(row: Any) -> Execution:
         data_version=row.data_version,
         peak_memory_bytes=row.peak_memory_bytes,
         upload_id=row.upload_id,
+        attempt=row.attempt,
+        runner_id=row.runner_id,
     )
 
 
@@ -61,6 +63,8 @@ def _values(e: Execution) -> dict[str, Any]:
         "data_version": e.data_version,
         "peak_memory_bytes": e.peak_memory_bytes,
         "upload_id": e.upload_id,
+        "attempt": e.attempt,
+        "runner_id": e.runner_id,
     }
 
 

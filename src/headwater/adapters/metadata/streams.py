@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Connection
 from headwater.adapters.metadata.ids import inserted_id
 from headwater.adapters.metadata.tables import streams
 from headwater.domain.datasets import UpdateMethod
+from headwater.domain.retries import RetryPolicy, parse_retry_policy
 from headwater.domain.streams import ConfigEntry, Stream, Transport
 
 
@@ -37,7 +39,15 @@ def _stream(row: Any) -> Stream:
         schedule=row.schedule,
         advanced_schedule_json=row.advanced_schedule_json,
         schedule_active=bool(row.schedule_active),
+        next_run_at=row.next_run_at,
+        retry_policy=parse_retry_policy(row.retry_policy),
+        retry_due_at=row.retry_due_at,
+        retry_of=row.retry_of,
     )
+
+
+def _policy_json(policy: RetryPolicy | None) -> dict[str, Any] | None:
+    return policy.to_json() if policy else None
 
 
 def _values(stream: Stream) -> dict[str, Any]:
@@ -59,6 +69,7 @@ def _values(stream: Stream) -> dict[str, Any]:
         "modified_at": stream.modified_at,
         "created_by": stream.created_by,
         "modified_by": stream.modified_by,
+        "retry_policy": _policy_json(stream.retry_policy),
     }
 
 
@@ -67,7 +78,9 @@ class SqlStreamRepository:
         self._c = connection
 
     def add(self, stream: Stream) -> Stream:
-        result = self._c.execute(streams.insert().values(**_values(stream)))
+        result = self._c.execute(
+            streams.insert().values(**_values(stream), next_run_at=stream.next_run_at)
+        )
         stream_id = inserted_id(result)
         stream.id = stream_id
         return stream
@@ -96,3 +109,45 @@ class SqlStreamRepository:
 
     def delete(self, stream_id: int) -> None:
         self._c.execute(streams.delete().where(streams.c.id == stream_id))
+
+    # -- the scheduler's state ------------------------------------------------------------
+    def due(self, now: datetime, limit: int) -> list[Stream]:
+        tick, retry = streams.c.next_run_at, streams.c.retry_due_at
+        soonest = sa.case(
+            (tick.is_(None), retry), (retry.is_(None), tick), (tick < retry, tick), else_=retry
+        )
+        query = (
+            streams.select()
+            .where(sa.or_(streams.c.next_run_at <= now, streams.c.retry_due_at <= now))
+            .order_by(soonest)
+            .limit(limit)
+        )
+        return [_stream(row) for row in self._c.execute(query)]
+
+    def earliest_due(self) -> datetime | None:
+        ticks = self._c.execute(sa.select(sa.func.min(streams.c.next_run_at))).scalar()
+        retries = self._c.execute(sa.select(sa.func.min(streams.c.retry_due_at))).scalar()
+        found = [moment for moment in (ticks, retries) if moment is not None]
+        return min(found) if found else None
+
+    def set_next_run(self, stream_id: int, at: datetime | None) -> None:
+        self._c.execute(streams.update().where(streams.c.id == stream_id).values(next_run_at=at))
+
+    def move_next_run(self, stream_id: int, expected: datetime, new: datetime | None) -> bool:
+        result = self._c.execute(
+            streams.update()
+            .where(streams.c.id == stream_id, streams.c.next_run_at == expected)
+            .values(next_run_at=new)
+        )
+        return bool(result.rowcount)
+
+    def set_retry(
+        self, stream_id: int, due_at: datetime | None, of: int | None, *, expected_of: int | None
+    ) -> bool:
+        query = streams.update().where(streams.c.id == stream_id)
+        if expected_of is None:
+            query = query.where(streams.c.retry_of.is_(None))
+        else:
+            query = query.where(streams.c.retry_of == expected_of)
+        result = self._c.execute(query.values(retry_due_at=due_at, retry_of=of))
+        return bool(result.rowcount)

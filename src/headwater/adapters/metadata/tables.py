@@ -144,6 +144,11 @@ streams = sa.Table(
     sa.Column("modified_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.Integer, nullable=False),
     sa.Column("modified_by", sa.Integer, nullable=False),
+    # The scheduler's own state: the next tick to claim, and a failed run waiting to retry.
+    sa.Column("next_run_at", UTCDateTime, nullable=True, index=True),
+    sa.Column("retry_policy", sa.JSON, nullable=True),
+    sa.Column("retry_due_at", UTCDateTime, nullable=True, index=True),
+    sa.Column("retry_of", sa.Integer, nullable=True),
 )
 
 executions = sa.Table(
@@ -169,7 +174,11 @@ executions = sa.Table(
     sa.Column("data_version", sa.Integer, nullable=True),
     sa.Column("peak_memory_bytes", sa.BigInteger, nullable=True),
     sa.Column("upload_id", sa.Integer, nullable=True),
+    sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("runner_id", sa.String(36), nullable=True),
     sa.Index("ix_executions_stream_id_id", "stream_id", "id"),
+    # One retry per failed execution, whichever server process claims it.
+    sa.Index("uq_executions_retry_execution", "retry_execution", unique=True),
     # The database itself keeps "at most one ACTIVE execution per stream", whatever races.
     sa.Index(
         "uq_executions_one_active_per_stream",
@@ -189,4 +198,30 @@ execution_parts = sa.Table(
     sa.Column("rows", sa.BigInteger, nullable=False),
     sa.Column("bytes", sa.BigInteger, nullable=False),
     sa.Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
+schedule_ticks = sa.Table(
+    "schedule_ticks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("stream_id", sa.ForeignKey("streams.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(36), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("execution_id", sa.Integer, nullable=True),
+    sa.Column("catch_up", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    # The idempotency key: a tick is claimed once, however many servers race for it.
+    sa.UniqueConstraint("stream_id", "due_at", name="uq_schedule_ticks_stream_id_due_at"),
+)
+
+runners = sa.Table(
+    "runners",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
 )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from headwater.domain.executions import Execution
+from headwater.domain.ticks import Tick
 from headwater.services.executions import HistoryEntry
 
 
@@ -45,6 +46,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "peakMemoryCommittedBytes": None,
         "exportable": False,
         "manualIndex": False,
+        "attempt": e.attempt,
         "errors": [{"message": message} for message in e.errors],
     }
 
@@ -64,4 +66,17 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
         "bytesInserted": e.bytes_inserted,
         "retryCount": e.retry_count,
         "error": e.errors[-1] if e.errors else None,
+    }
+
+
+def tick_json(tick: Tick) -> dict[str, Any]:
+    return {
+        "streamId": tick.stream_id,
+        "dueAt": epoch_seconds(tick.due_at),
+        "claimedAt": epoch_seconds(tick.claimed_at),
+        "outcome": tick.outcome.value,
+        "executionId": tick.execution_id,
+        "catchUp": tick.catch_up,
+        "note": tick.note,
+        "claimedBy": tick.claimed_by,
     }

@@ -10,6 +10,7 @@ from typing import Any
 
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
+from headwater.domain.retries import parse_retry_policy
 from headwater.domain.streams import (
     Transport,
     parse_configuration,
@@ -107,6 +108,8 @@ def parse_spec(body: dict[str, Any]) -> StreamSpec:
         )
     schedule = validate_schedule(body.get("schedule"))
     return StreamSpec(
+        schedule_active=_schedule_active(body, schedule) is not False,
+        retry_policy=parse_retry_policy(body.get("retryPolicy")),
         transport=transport,
         update_method=parse_update_method(body.get("updateMethod")),
         data_provider_key=str(provider["key"]) if provider.get("key") else None,
@@ -135,6 +138,7 @@ def parse_changes(
     source = _object(body, "dataSource") or {}
     account = _object(body, "account")
     configuration = body.get("configuration", body.get("streamConfiguration"))
+    schedule = validate_schedule(body.get("schedule"))
     return StreamChanges(
         dataset_id=str(source["id"]) if source.get("id") is not None else None,
         dataset_name=str(source["name"]) if "name" in source else None,
@@ -148,10 +152,24 @@ def parse_changes(
         key_columns=_key_columns(body)
         if "keyColumnNames" in extra_allowed and "keyColumnNames" in body
         else None,
-        schedule_active=bool(body["scheduleActive"])
-        if "scheduleActive" in extra_allowed and "scheduleActive" in body
+        schedule_active=_schedule_active(body, schedule),
+        schedule=(schedule or {}) if "schedule" in body else None,
+        advanced_schedule_json=(schedule_json(body["advancedScheduleJson"]) or "")
+        if "advancedScheduleJson" in body
         else None,
+        retry_policy=parse_retry_policy(body.get("retryPolicy")),
+        reset_retry_policy="retryPolicy" in body and body["retryPolicy"] is None,
     )
+
+
+def _schedule_active(body: dict[str, Any], schedule: dict[str, Any] | None) -> bool | None:
+    """`scheduleActive: false` (or `schedule.active: false`) pauses; true resumes."""
+    raw = body.get("scheduleActive")
+    if raw is None and schedule is not None:
+        raw = schedule.get("active")
+    if raw is not None and not isinstance(raw, bool):
+        raise InvalidInput("scheduleActive must be true or false", field="scheduleActive")
+    return raw
 
 
 # Read-only fields a client may echo back from a GET; they are not changes.
@@ -170,4 +188,10 @@ IGNORED_ON_PUT = {
     "displayName",
     "type",
     "dataProviderType",
+    "nextRunAt",
+    "scheduleState",
+    "pendingRetry",
+    "lastExecution",
+    "currentExecution",
+    "currentExecutionState",
 }

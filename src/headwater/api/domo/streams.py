@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.accounts import account_json
-from headwater.api.domo.executions_wire import execution_json, history_json
+from headwater.api.domo.executions_wire import execution_json, history_json, tick_json
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.stream_bodies import parse_changes, parse_spec
 from headwater.domain.errors import InvalidInput
@@ -28,6 +28,10 @@ JsonBody = Annotated[Any, Body()]
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _iso_utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def stream_json(view: StreamView) -> dict[str, Any]:
@@ -57,6 +61,12 @@ def stream_json(view: StreamView) -> dict[str, Any]:
         "schedule": s.schedule,
         "advancedScheduleJson": s.advanced_schedule_json,
         "scheduleActive": s.schedule_active,
+        "scheduleState": s.schedule_state,
+        "nextRunAt": _iso_utc(s.next_run_at),
+        "retryPolicy": s.retry_policy.to_json() if s.retry_policy else None,
+        "pendingRetry": {"executionId": s.retry_of, "at": _iso_utc(s.retry_due_at)}
+        if s.retry_of is not None
+        else None,
         "dataSource": {
             "id": ds.id,
             "name": ds.name,
@@ -241,6 +251,15 @@ def delete_execution(
 @router.get("/api/data/v1/streams/{stream_id}/history/aggregate")
 def history(stream_id: int, caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [history_json(entry) for entry in services.executions.history(caller, stream_id)]
+
+
+@router.get("/api/data/v1/streams/{stream_id}/schedule/ticks")
+def schedule_ticks(
+    stream_id: int, caller: Caller, services: ServicesDep, page: PageDep
+) -> list[dict[str, Any]]:
+    """The ticks the scheduler claimed, newest first: started, or skipped and why."""
+    ticks = services.scheduler.ticks(caller, stream_id, page.limit, page.offset)
+    return [tick_json(tick) for tick in ticks]
 
 
 # -- parts, commit, abort -----------------------------------------------------------------
