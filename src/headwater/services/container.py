@@ -13,6 +13,8 @@ from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import Executions
 from headwater.services.groups import Groups
+from headwater.services.oauth import OAuth
+from headwater.services.policies import Policies
 from headwater.services.query import Query
 from headwater.services.streams import Streams
 from headwater.services.tokens import Tokens
@@ -36,3 +38,5 @@ class Services:
     committer: Committer
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry
+    oauth: OAuth
+    policies: Policies

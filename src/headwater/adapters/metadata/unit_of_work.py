@@ -9,6 +9,8 @@ from sqlalchemy.engine import Connection, Engine
 from headwater.adapters.metadata.accounts import SqlAccountRepository
 from headwater.adapters.metadata.datasets import SqlDatasetRepository
 from headwater.adapters.metadata.executions import SqlExecutionRepository
+from headwater.adapters.metadata.oauth_clients import SqlOAuthClientRepository
+from headwater.adapters.metadata.policies import SqlPolicyRepository
 from headwater.adapters.metadata.streams import SqlStreamRepository
 from headwater.adapters.metadata.tokens import SqlTokenRepository
 from headwater.adapters.metadata.users import SqlGroupRepository, SqlUserRepository
@@ -23,6 +25,8 @@ class SqlUnitOfWork:
     streams: SqlStreamRepository
     executions: SqlExecutionRepository
     accounts: SqlAccountRepository
+    oauth_clients: SqlOAuthClientRepository
+    policies: SqlPolicyRepository
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -39,6 +43,8 @@ class SqlUnitOfWork:
         self.streams = SqlStreamRepository(self._connection)
         self.executions = SqlExecutionRepository(self._connection)
         self.accounts = SqlAccountRepository(self._connection, self._box)
+        self.oauth_clients = SqlOAuthClientRepository(self._connection)
+        self.policies = SqlPolicyRepository(self._connection)
         return self
 
     def __exit__(
