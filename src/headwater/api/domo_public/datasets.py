@@ -59,6 +59,8 @@ def create_dataset(
     body: DataSetCreate, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     view = services.datasets.create(caller, body.name, body.description, columns_in(body.schema_))
+    # Its upload stream, so pydomo's ds_update (which finds it by stream search) works too.
+    services.uploads.dataset_stream_id(caller, view.dataset.id)
     if body.owner is not None and body.owner.id != caller.id:
         view = services.datasets.update(
             caller, view.dataset.id, DatasetChanges(owner_id=body.owner.id)
@@ -71,13 +73,13 @@ def create_dataset(
 def list_datasets(
     caller: DataCaller,
     services: ServicesDep,
-    limit: Annotated[int | None, Query(ge=0)] = None,
+    limit: int | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: str | None = None,
     nameLike: str | None = None,
 ) -> list[dict[str, Any]]:
-    # limit=0 (pydomo's follow-up pages) means the default; more than 50 is cut to 50.
-    chosen = MAX_LIMIT if not limit else min(limit, MAX_LIMIT)
+    # pydomo's follow-up pages can send limit=0 or less: the default; more than 50 is 50.
+    chosen = MAX_LIMIT if not limit or limit < 0 else min(limit, MAX_LIMIT)
     views = services.datasets.page(
         caller, chosen, offset, nameLike or None, sort=sort if sort in SORTS else None
     )
