@@ -79,7 +79,8 @@ def test_import_replace_and_append_then_export_and_query(public_api: PublicApi) 
     assert sorted(frame["region"]) == ["east", "north", "south, far"]
     assert "2024-01-02 03:04:05" in with_header
     without = domo.datasets.data_export(dataset_id, False)
-    assert not without.startswith("region") and len(without.splitlines()) == 3
+    assert not without.startswith("region")
+    assert len(without.splitlines()) == 3
 
     result = domo.datasets.query(
         dataset_id, "SELECT region, units * price AS revenue FROM table ORDER BY region"
