@@ -56,8 +56,8 @@ class BearerCaller:
 def _oauth_error(
     kind: type[InvalidInput] | type[Unauthenticated], error: str, text: str
 ) -> Exception:
-    # RFC 6749 §5.2 names the error in `error`; the Domo envelope keys come along.
-    return kind(text, code=error.upper(), error=error, error_description=text)
+    # RFC 6749 §5.2 names the error in `error`; the envelope's `code` stays the stable one.
+    return kind(text, error=error, error_description=text)
 
 
 class OAuth:

@@ -52,7 +52,8 @@ async def token_parameters(request: Request) -> dict[str, str]:
     return params
 
 
-@router.api_route("/oauth/token", methods=["GET", "POST"])
+@router.get("/oauth/token", operation_id="oauth_token_get")
+@router.post("/oauth/token", operation_id="oauth_token_post")
 async def token(request: Request, services: ServicesDep) -> dict[str, Any]:
     params = await token_parameters(request)
     client_id, secret = basic_credentials(request) or (
