@@ -16,6 +16,7 @@ from headwater.adapters.datasets.part_staging import ParquetPartStaging
 from headwater.adapters.metadata.database import create_metadata_engine, migrate
 from headwater.adapters.metadata.unit_of_work import SqlUnitOfWorkFactory
 from headwater.adapters.secrets.fernet_box import FernetSecretBox
+from headwater.adapters.secrets.jwt_signer import JwtSigner
 from headwater.api.app import create_app
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.domain.ports import Clock
@@ -34,6 +35,8 @@ from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import CancelSignals, Executions
 from headwater.services.groups import Groups
+from headwater.services.oauth import OAuth
+from headwater.services.policies import Policies
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
 from headwater.services.retries import ScheduledRetries
@@ -147,6 +150,15 @@ def build_runtime(
         connector_runs=runs,
         connectors=registry,
         scheduler=scheduler,
+        oauth=OAuth(
+            uow,
+            clock,
+            JwtSigner.from_settings(
+                settings.oauth_signing_key, settings.data_dir / "oauth-signing.key"
+            ),
+            settings.oauth_token_ttl_seconds,
+        ),
+        policies=Policies(uow),
     )
     recovery = Recovery(uow, clock, staging, committer, runners)
     recovery.run()

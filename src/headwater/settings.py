@@ -130,6 +130,14 @@ class Settings(BaseSettings):
         description="Operator options per connector, passed to its factory as keyword "
         'arguments (JSON: `{"airbyte": {"allow_install": true}}`).',
     )
+    oauth_signing_key: str | None = Field(
+        default=None,
+        description="HMAC key (32 bytes or more) that signs public-API access tokens; "
+        "generated into the data dir (mode 0600) when unset.",
+    )
+    oauth_token_ttl_seconds: int = Field(
+        default=3600, ge=1, description="Lifetime of a public-API access token."
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     query: QuerySettings = Field(default_factory=QuerySettings)

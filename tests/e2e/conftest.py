@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -104,3 +105,13 @@ def server_factory(tmp_path: Path, database_url: str | None) -> Iterator[type[Se
     yield _Server
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def public_api(server_factory: type[Server]) -> Any:
+    """A started server and pydomo helpers (`tests.e2e.pydomo_support.PublicApi`)."""
+    from tests.e2e.pydomo_support import ADMIN_TOKEN, PublicApi
+
+    server = server_factory(admin_token=ADMIN_TOKEN)
+    server.start()
+    return PublicApi(server)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from headwater import __version__
-from headwater.api import domo
+from headwater.api import domo, domo_public
 from headwater.api.errors import install_error_handlers
 from headwater.api.native import health
 from headwater.services.container import Services
@@ -21,4 +21,5 @@ def create_app(services: Services) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(domo.router)
+    app.include_router(domo_public.router)
     return app

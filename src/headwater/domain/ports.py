@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +13,9 @@ from headwater.domain.access import Grant, PrincipalType
 from headwater.domain.accounts import Account
 from headwater.domain.datasets import Column, Dataset, UpdateMethod
 from headwater.domain.executions import Execution, ExecutionState, Phase
+from headwater.domain.oauth import OAuthClient
 from headwater.domain.parts import Part
+from headwater.domain.policies import Policy, RowFilter
 from headwater.domain.runners import Runner
 from headwater.domain.streams import Stream
 from headwater.domain.ticks import Tick
@@ -63,6 +65,7 @@ class DatasetRepository(Protocol):
         limit: int,
         offset: int,
         name_like: str | None = None,
+        sort: str | None = None,
     ) -> list[Dataset]: ...
     def update(self, dataset: Dataset) -> None: ...
     def delete(self, dataset_id: str) -> None: ...
@@ -161,6 +164,21 @@ class AccountRepository(Protocol):
     ) -> bool: ...
 
 
+class OAuthClientRepository(Protocol):
+    def add(self, client: OAuthClient) -> None: ...
+    def find(self, client_id: str) -> OAuthClient | None: ...
+    def for_user(self, user_id: int | None) -> list[OAuthClient]: ...
+    def revoke(self, client_id: str, now: datetime) -> None: ...
+
+
+class PolicyRepository(Protocol):
+    def add(self, policy: Policy) -> Policy: ...
+    def find(self, policy_id: int) -> Policy | None: ...
+    def for_dataset(self, dataset_id: str) -> list[Policy]: ...
+    def update(self, policy: Policy) -> None: ...
+    def delete(self, policy_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One metadata transaction. Leaving the block without `commit()` rolls back."""
 
@@ -183,6 +201,10 @@ class UnitOfWork(Protocol):
     def ticks(self) -> TickRepository: ...
     @property
     def runners(self) -> RunnerRepository: ...
+    @property
+    def oauth_clients(self) -> OAuthClientRepository: ...
+    @property
+    def policies(self) -> PolicyRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -268,8 +290,36 @@ class QueryResult:
 
 class QueryEngine(Protocol):
     def query(
-        self, sql: str, files: list[str] | None, columns: Sequence[Column], table_names: set[str]
-    ) -> QueryResult: ...
+        self,
+        sql: str,
+        files: list[str] | None,
+        columns: Sequence[Column],
+        table_names: set[str],
+        row_filter: RowFilter | None = None,
+    ) -> QueryResult:
+        """Run `sql` over the dataset. With a `row_filter`, the dataset the SQL reads is
+        already filtered: nothing the SQL says reaches the rows it excludes."""
+        ...
+
+    def export_csv(
+        self,
+        files: list[str] | None,
+        columns: Sequence[Column],
+        include_header: bool,
+        row_filter: RowFilter | None = None,
+    ) -> Iterator[bytes]:
+        """The dataset (filtered) as CSV, produced chunk by chunk: bounded memory."""
+        ...
+
+
+class TokenSigner(Protocol):
+    """Signs and verifies access tokens (JWTs) of the public API."""
+
+    def sign(self, claims: dict[str, Any]) -> str: ...
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a token this signer made and that has not expired; else
+        `Unauthenticated`."""
+        ...
 
 
 class Clock(Protocol):

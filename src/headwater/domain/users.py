@@ -17,6 +17,14 @@ class Role(IntEnum):
     def label(self) -> str:
         return self.name.capitalize()
 
+    @classmethod
+    def from_label(cls, raw: str | int) -> Role | None:
+        """Domo's role names (Admin, Privileged, Editor, Participant) or ids; None if unknown."""
+        text = str(raw).strip()
+        if text.isdigit():
+            return cls(int(text)) if int(text) in cls._value2member_map_ else None
+        return cls.__members__.get(text.upper())
+
     @property
     def can_create_datasets(self) -> bool:
         return self is not Role.PARTICIPANT

@@ -13,6 +13,8 @@ from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import Executions
 from headwater.services.groups import Groups
+from headwater.services.oauth import OAuth
+from headwater.services.policies import Policies
 from headwater.services.query import Query
 from headwater.services.scheduler import Scheduler
 from headwater.services.streams import Streams
@@ -38,3 +40,5 @@ class Services:
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry
     scheduler: Scheduler
+    oauth: OAuth
+    policies: Policies

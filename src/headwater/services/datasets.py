@@ -32,6 +32,7 @@ class DatasetChanges:
     description: str | None = None
     tags: list[str] | None = None
     columns: list[Column] | None = None
+    owner_id: int | None = None  # hand the dataset over: its OWNER (or an admin) only
 
 
 class Datasets:
@@ -75,12 +76,22 @@ class Datasets:
         return DatasetView(dataset, level, owner.display_name if owner else "")
 
     def page(
-        self, actor: Principal, limit: int, offset: int, name_like: str | None = None
+        self,
+        actor: Principal,
+        limit: int,
+        offset: int,
+        name_like: str | None = None,
+        sort: str | None = None,
     ) -> list[DatasetView]:
         limit = max(0, min(limit, MAX_PAGE))
         with self._uow() as uow:
             datasets = uow.datasets.list_visible(
-                None if actor.is_admin else actor.id, actor.group_ids, limit, offset, name_like
+                None if actor.is_admin else actor.id,
+                actor.group_ids,
+                limit,
+                offset,
+                name_like,
+                sort=sort,
             )
             views = []
             owners: dict[int, str] = {}
@@ -114,6 +125,12 @@ class Datasets:
                         code="SCHEMA_LOCKED",
                     )
                 dataset.columns = validate_columns(changes.columns)
+            if changes.owner_id is not None and changes.owner_id != dataset.owner_id:
+                if not level.allows(AccessLevel.OWNER):
+                    raise PermissionDenied("only the owner or an admin hands a dataset over")
+                if uow.users.find(changes.owner_id) is None:
+                    raise InvalidInput(f"no user {changes.owner_id}", field="owner.id")
+                dataset.owner_id = changes.owner_id
             dataset.updated_at = self._clock.now()
             uow.datasets.update(dataset)
             owner = uow.users.find(dataset.owner_id)

@@ -46,6 +46,29 @@ class Groups:
         with self._uow() as uow:
             return uow.groups.page(limit, offset)
 
+    def update(
+        self,
+        actor: Principal,
+        group_id: int,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> Group:
+        self._require_manager(actor)
+        with self._uow() as uow:
+            group = _get(uow, group_id)
+            if name is not None:
+                if not name.strip():
+                    raise InvalidInput("name must not be empty", field="name")
+                other = uow.groups.find_by_name(name.strip())
+                if other is not None and other.id != group_id:
+                    raise Conflict(f"a group named {name!r} exists already", code="GROUP_EXISTS")
+                group.name = name.strip()
+            if description is not None:
+                group.description = description
+            uow.groups.update(group)
+            uow.commit()
+            return group
+
     def delete(self, actor: Principal, group_id: int) -> None:
         self._require_manager(actor)
         with self._uow() as uow:

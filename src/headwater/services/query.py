@@ -1,11 +1,18 @@
-"""SQL over one dataset, in the sandbox the query engine provides."""
+"""SQL over one dataset, in the sandbox the query engine provides, and CSV export.
+
+Both read paths apply the caller's PDP row filter (`services.policies`): the engine filters
+the dataset before the SQL, or the export, reads a row of it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from headwater.domain import access
 from headwater.domain.ports import DatasetStore, QueryEngine, QueryResult, UnitOfWorkFactory
 from headwater.domain.users import Principal
 from headwater.services.dataset_access import authorize
+from headwater.services.policies import row_filter_in
 
 # What `FROM ...` may call the dataset, besides its id and name: the seeds write `FROM table`.
 TABLE_ALIASES = frozenset({"table", "dataset"})
@@ -19,7 +26,18 @@ class Query:
 
     def execute(self, actor: Principal, dataset_id: str, sql: str) -> QueryResult:
         with self._uow() as uow:
-            dataset, _ = authorize(uow, actor, dataset_id, access.VIEW)
+            dataset, level = authorize(uow, actor, dataset_id, access.VIEW)
+            row_filter = row_filter_in(uow, actor, dataset, level)
         files = self._store.data_files(dataset_id)
         names = {*TABLE_ALIASES, dataset.id.lower(), dataset.name.lower()}
-        return self._engine.query(sql, files, dataset.columns or [], names)
+        return self._engine.query(sql, files, dataset.columns or [], names, row_filter=row_filter)
+
+    def export_csv(
+        self, actor: Principal, dataset_id: str, include_header: bool
+    ) -> Iterator[bytes]:
+        """Checks access now; the returned iterator then reads the data as it is consumed."""
+        with self._uow() as uow:
+            dataset, level = authorize(uow, actor, dataset_id, access.VIEW)
+            row_filter = row_filter_in(uow, actor, dataset, level)
+        files = self._store.data_files(dataset_id)
+        return self._engine.export_csv(files, dataset.columns or [], include_header, row_filter)

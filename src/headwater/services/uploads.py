@@ -8,6 +8,7 @@ stream, created on first use as an API stream.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from headwater.domain import access
@@ -111,6 +112,36 @@ class Uploads:
         )
         self._staging.discard_execution(execution_id)
         return done
+
+    # -- one-call CSV import (the public API's PUT /v1/datasets/{id}/data) -----------------
+    def import_csv(
+        self,
+        actor: Principal,
+        dataset_id: str,
+        chunks: Iterable[bytes],
+        method: UpdateMethod,
+        gzip_hint: bool = False,
+    ) -> Execution:
+        """A whole upload in one call: open an execution on the dataset's stream, stage the
+        body as its one part, commit. Anything wrong (a bad line, a failed commit) aborts the
+        execution, and the dataset stays exactly as it was."""
+        stream = self._dataset_stream(actor, dataset_id)
+        execution = self._executions.create(actor, stream.id, RunType.API, method)
+        try:
+            self.put_part(actor, stream.id, execution.id, 0, chunks, gzip_hint)
+            done = self.commit(actor, stream.id, execution.id)
+        except BaseException:
+            self._abort_quietly(actor, stream.id, execution.id)
+            raise
+        if done.state is not ExecutionState.SUCCESS:
+            message = done.errors[-1] if done.errors else "the commit failed"
+            raise InvalidInput(f"the import was not committed: {message}", field="body")
+        return done
+
+    def _abort_quietly(self, actor: Principal, stream_id: int, execution_id: int) -> None:
+        # Conflict: it ended already (e.g. the commit itself ended it in ERROR).
+        with contextlib.suppress(Conflict):
+            self._executions.abort(actor, stream_id, execution_id)
 
     # -- the dataset three-step upload (domolibrary) ------------------------------------
     def open_dataset_upload(self, actor: Principal, dataset_id: str) -> Execution:

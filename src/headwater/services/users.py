@@ -49,3 +49,51 @@ class Users:
     def page(self, actor: Principal, limit: int, offset: int) -> list[User]:
         with self._uow() as uow:
             return uow.users.page(limit, offset)
+
+    def update(
+        self,
+        actor: Principal,
+        user_id: int,
+        display_name: str | None = None,
+        email: str | None = None,
+        role: Role | None = None,
+    ) -> User:
+        if not actor.is_admin:
+            raise PermissionDenied("only admins change users")
+        with self._uow() as uow:
+            user = uow.users.find(user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            if display_name is not None:
+                if not display_name.strip():
+                    raise InvalidInput("name must not be empty", field="name")
+                user.display_name = display_name.strip()
+            if email is not None:
+                if "@" not in email:
+                    raise InvalidInput(f"{email!r} is not an email address", field="email")
+                other = uow.users.find_by_email(email.strip())
+                if other is not None and other.id != user_id:
+                    raise Conflict(
+                        f"a user with email {email!r} exists already", code="USER_EXISTS"
+                    )
+                user.email = email.strip()
+            if role is not None:
+                if user_id == actor.id and role is not Role.ADMIN:
+                    raise Conflict("you cannot take away your own Admin role", code="SELF_ADMIN")
+                user.role = role
+            uow.users.update(user)
+            uow.commit()
+            return user
+
+    def delete(self, actor: Principal, user_id: int) -> None:
+        """Remove a user with their tokens, clients and memberships. A user who still owns
+        datasets, streams or accounts is a 409: hand those over first."""
+        if not actor.is_admin:
+            raise PermissionDenied("only admins delete users")
+        if user_id == actor.id:
+            raise Conflict("you cannot delete yourself", code="SELF_DELETE")
+        with self._uow() as uow:
+            if uow.users.find(user_id) is None:
+                raise NotFound(f"no user {user_id}")
+            uow.users.delete(user_id)
+            uow.commit()

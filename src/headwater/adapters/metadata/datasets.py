@@ -54,6 +54,12 @@ def _values(dataset: Dataset) -> dict[str, Any]:
     }
 
 
+SORTS = {
+    "name": (sa.func.lower(datasets.c.name), datasets.c.id),
+    "lastUpdated": (datasets.c.updated_at.desc(), datasets.c.id),
+}
+
+
 class SqlDatasetRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
@@ -74,8 +80,10 @@ class SqlDatasetRepository:
         limit: int,
         offset: int,
         name_like: str | None = None,
+        sort: str | None = None,
     ) -> list[Dataset]:
-        """Datasets the user owns or was granted; every dataset when `user_id` is None (admin)."""
+        """Datasets the user owns or was granted; every dataset when `user_id` is None (admin).
+        `sort`: "name" (A to Z), "lastUpdated" (newest first); otherwise creation order."""
         query = datasets.select().where(datasets.c.deleted_at.is_(None))
         if user_id is not None:
             granted = sa.select(dataset_grants.c.dataset_id).where(
@@ -96,7 +104,8 @@ class SqlDatasetRepository:
                 name_like.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             )
             query = query.where(sa.func.lower(datasets.c.name).like(f"%{pattern}%", escape="\\"))
-        query = query.order_by(datasets.c.created_at, datasets.c.id).limit(limit).offset(offset)
+        order = SORTS.get(sort or "", (datasets.c.created_at, datasets.c.id))
+        query = query.order_by(*order).limit(limit).offset(offset)
         return [_dataset(row) for row in self._c.execute(query)]
 
     def update(self, dataset: Dataset) -> None:

@@ -225,3 +225,32 @@ runners = sa.Table(
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
 )
+
+# -- the public API: OAuth clients and PDP policies ---------------------------------------
+oauth_clients = sa.Table(
+    "oauth_clients",
+    metadata,
+    sa.Column("client_id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("scopes", sa.JSON, nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+pdp_policies = sa.Table(
+    "pdp_policies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "dataset_id", sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    # [{column, operator, values, not}]: read and written whole with the policy.
+    sa.Column("filters", sa.JSON, nullable=False),
+    sa.Column("user_ids", sa.JSON, nullable=False),
+    sa.Column("group_ids", sa.JSON, nullable=False),
+    sa.Column("virtual_user_ids", sa.JSON, nullable=False),
+)

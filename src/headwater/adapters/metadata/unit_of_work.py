@@ -9,6 +9,8 @@ from sqlalchemy.engine import Connection, Engine
 from headwater.adapters.metadata.accounts import SqlAccountRepository
 from headwater.adapters.metadata.datasets import SqlDatasetRepository
 from headwater.adapters.metadata.executions import SqlExecutionRepository
+from headwater.adapters.metadata.oauth_clients import SqlOAuthClientRepository
+from headwater.adapters.metadata.policies import SqlPolicyRepository
 from headwater.adapters.metadata.runners import SqlRunnerRepository
 from headwater.adapters.metadata.streams import SqlStreamRepository
 from headwater.adapters.metadata.ticks import SqlTickRepository
@@ -27,6 +29,8 @@ class SqlUnitOfWork:
     accounts: SqlAccountRepository
     ticks: SqlTickRepository
     runners: SqlRunnerRepository
+    oauth_clients: SqlOAuthClientRepository
+    policies: SqlPolicyRepository
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -45,6 +49,8 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(self._connection, self._box)
         self.ticks = SqlTickRepository(self._connection)
         self.runners = SqlRunnerRepository(self._connection)
+        self.oauth_clients = SqlOAuthClientRepository(self._connection)
+        self.policies = SqlPolicyRepository(self._connection)
         return self
 
     def __exit__(

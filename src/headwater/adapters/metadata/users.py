@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from headwater.adapters.metadata.ids import inserted_id
 from headwater.adapters.metadata.tables import group_members, groups, users
+from headwater.domain.errors import Conflict
 from headwater.domain.users import Group, Role, User
 
 
@@ -61,7 +62,15 @@ class SqlUserRepository:
         )
 
     def delete(self, user_id: int) -> None:
-        self._c.execute(users.delete().where(users.c.id == user_id))
+        try:
+            with self._c.begin_nested():
+                self._c.execute(users.delete().where(users.c.id == user_id))
+        except sa.exc.IntegrityError:
+            raise Conflict(
+                f"user {user_id} still owns datasets, streams or accounts; "
+                "give them another owner first",
+                code="USER_OWNS_DATA",
+            ) from None
 
 
 class SqlGroupRepository:

@@ -7,6 +7,7 @@ unreadable, so back it up with the metadata database.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -36,7 +37,7 @@ class FernetSecretBox:
             ) from None
 
 
-def load_or_create_key(path: Path) -> bytes:
+def load_or_create_key(path: Path, generate: Callable[[], bytes] = Fernet.generate_key) -> bytes:
     if path.exists():
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +46,7 @@ def load_or_create_key(path: Path) -> bytes:
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(Fernet.generate_key())
+        handle.write(generate())
     try:
         os.link(temp, path)
     except FileExistsError:

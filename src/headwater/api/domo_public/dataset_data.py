@@ -1,0 +1,128 @@
+"""A DataSet's rows: CSV import (`PUT .../data`), CSV export (`GET .../data`) and SQL
+(`POST /v1/datasets/query/execute/{id}`). Export and SQL see only the rows the caller's PDP
+policies allow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import StreamingResponse
+
+from headwater.api.auth import ServicesDep
+from headwater.api.body_stream import gzip_hint, with_body_chunks
+from headwater.api.domo.query import QueryRequest, json_value, sql_text
+from headwater.api.domo_public.auth import DataCaller
+from headwater.domain.datasets import UpdateMethod
+from headwater.domain.errors import InvalidInput
+from headwater.domain.streams import parse_update_method
+
+router = APIRouter(tags=["public API: dataset data"])
+
+IMPORT_METHODS = (UpdateMethod.REPLACE, UpdateMethod.APPEND)
+
+# DuckDB's result types as Domo names them in query metadata.
+DOMO_TYPES = {
+    "BIGINT": "LONG",
+    "INTEGER": "LONG",
+    "SMALLINT": "LONG",
+    "TINYINT": "LONG",
+    "HUGEINT": "LONG",
+    "UBIGINT": "LONG",
+    "UINTEGER": "LONG",
+    "DOUBLE": "DOUBLE",
+    "FLOAT": "DOUBLE",
+    "DATE": "DATE",
+    "TIMESTAMP": "DATETIME",
+    "TIMESTAMP WITH TIME ZONE": "DATETIME",
+    "BOOLEAN": "BOOLEAN",
+    "VARCHAR": "STRING",
+}
+
+
+def domo_type(duckdb_type: str) -> str:
+    upper = duckdb_type.upper()
+    if upper.startswith("DECIMAL"):
+        return "DECIMAL"
+    return DOMO_TYPES.get(upper, "STRING")
+
+
+def parse_flag(raw: str | None, name: str) -> bool:
+    """pydomo sends Python's `str(bool)`: True/False; others send true/false, 1/0."""
+    if raw is None or raw == "":
+        return False
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise InvalidInput(f"{name} must be true or false, not {raw!r}", field=name)
+
+
+@router.put("/v1/datasets/{dataset_id}/data", status_code=status.HTTP_204_NO_CONTENT)
+async def import_data(
+    dataset_id: str,
+    request: Request,
+    caller: DataCaller,
+    services: ServicesDep,
+    updateMethod: str | None = None,
+) -> Response:
+    """Headerless CSV (RFC 4180), plain or gzip; REPLACE (the default) or APPEND. A bad line
+    is a 400 naming it, and the dataset stays as it was."""
+    method = parse_update_method(updateMethod)
+    if method not in IMPORT_METHODS:
+        raise InvalidInput(
+            "a DataSet import takes REPLACE or APPEND; UPSERT needs a stream with keyColumnNames",
+            field="updateMethod",
+        )
+    hint = gzip_hint(request)
+    await with_body_chunks(
+        request,
+        lambda chunks: services.uploads.import_csv(caller, dataset_id, chunks, method, hint),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/v1/datasets/{dataset_id}/data")
+def export_data(
+    dataset_id: str,
+    caller: DataCaller,
+    services: ServicesDep,
+    includeHeader: str | None = None,
+    fileName: str | None = None,
+) -> StreamingResponse:
+    """The rows as CSV, streamed as they are read: memory stays bounded whatever the size."""
+    chunks: Iterator[bytes] = services.query.export_csv(
+        caller, dataset_id, parse_flag(includeHeader, "includeHeader")
+    )
+    headers = {}
+    if fileName:
+        safe = "".join(ch for ch in fileName if ch.isalnum() or ch in "._- ") or "data.csv"
+        headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/v1/datasets/query/execute/{dataset_id}")
+def query(
+    dataset_id: str, body: QueryRequest, caller: DataCaller, services: ServicesDep
+) -> dict[str, Any]:
+    result = services.query.execute(caller, dataset_id, sql_text(body.sql))
+    types = [domo_type(t) for t in result.types]
+    return {
+        "datasource": dataset_id,
+        "columns": result.columns,
+        "metadata": [
+            {
+                "type": t,
+                "dataSourceId": dataset_id,
+                "maxLength": -1,
+                "minLength": -1,
+                "periodIndex": 0,
+            }
+            for t in types
+        ],
+        "rows": [[json_value(v) for v in row] for row in result.rows],
+        "numRows": len(result.rows),
+        "numColumns": len(result.columns),
+    }
