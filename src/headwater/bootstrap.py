@@ -9,6 +9,7 @@ import pyarrow as pa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from headwater.adapters.datasets.csv_export import ParquetCsvExporter
 from headwater.adapters.datasets.delta_store import DeltaDatasetStore
 from headwater.adapters.datasets.duckdb_engine import DuckDBQueryEngine
 from headwater.adapters.datasets.part_staging import ParquetPartStaging
@@ -27,6 +28,7 @@ from headwater.services.container import Services
 from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import CancelSignals, Executions
+from headwater.services.exports import Exports
 from headwater.services.groups import Groups
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
@@ -111,6 +113,7 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         committer=committer,
         connector_runs=runs,
         connectors=registry,
+        exports=Exports(uow, store, ParquetCsvExporter()),
     )
     Recovery(uow, clock, staging, committer).run()
     return Runtime(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -220,6 +220,14 @@ class QueryEngine(Protocol):
     def query(
         self, sql: str, files: list[str] | None, columns: Sequence[Column], table_names: set[str]
     ) -> QueryResult: ...
+
+
+class CsvExporter(Protocol):
+    """Committed data files as CSV, streamed in pieces: what an export sends."""
+
+    def csv(
+        self, files: list[str] | None, columns: Sequence[Column], include_header: bool
+    ) -> Iterator[bytes]: ...
 
 
 class Clock(Protocol):

@@ -12,6 +12,7 @@ from headwater.services.connector_runs import ConnectorRuns
 from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import Executions
+from headwater.services.exports import Exports
 from headwater.services.groups import Groups
 from headwater.services.query import Query
 from headwater.services.streams import Streams
@@ -36,3 +37,4 @@ class Services:
     committer: Committer
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry
+    exports: Exports
