@@ -36,7 +36,7 @@ class RetryConfig:
     """
 
     max_retries: int = 3
-    initial_backoff: float = 0.5
+    initial_backoff: float = 0.25
     max_backoff: float = 30.0
     multiplier: float = 2.0
     jitter: float = 0.1
