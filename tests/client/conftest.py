@@ -31,3 +31,8 @@ def hw(server: LiveServer) -> Iterator[Client]:
 async def ahw(server: LiveServer) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(server.url, token=ADMIN_TOKEN, retry=QUICK_RETRY) as client:
         yield client
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -53,14 +53,14 @@ def _summary(dataset: Dataset) -> list[tuple[str, object]]:
 def list_datasets(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Option("--name", help="Only names like this (`*` wildcards).")
+        str | None, typer.Option("--name", help="Only names containing this (any case).")
     ] = None,
     limit: Limit = None,
     json: Json = False,
 ) -> None:
     """List the datasets you can see.
 
-    Example: headwater dataset ls --name 'sales*'
+    Example: headwater dataset ls --name sales
     """
     datasets = client(ctx).datasets.list(name_like=name, limit=limit)
     if json:
