@@ -70,7 +70,7 @@ def size(n: int | float) -> str:
 
 def seconds(value: float | None) -> str:
     if value is None:
-        return ""
+        return "-:--:--"
     minutes, rest = divmod(round(value), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{rest:02d}"

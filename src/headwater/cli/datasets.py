@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,12 @@ from headwater.cli._context import client, dump, fail, handles_errors
 from headwater.cli._options import Json, Limit, parse_size
 from headwater.cli._progress import UploadDisplay
 from headwater.client import Dataset
-from headwater.client._uploads import DEFAULT_GZIP_LEVEL, DEFAULT_PARALLEL, DEFAULT_PART_SIZE
+from headwater.client._uploads import (
+    DEFAULT_GZIP_LEVEL,
+    DEFAULT_PARALLEL,
+    DEFAULT_PART_SIZE,
+    PART_RETRY,
+)
 
 app = typer.Typer(
     help="Datasets: create, list, load, query, export, share.",
@@ -195,6 +201,9 @@ def upload(
         int | None,
         typer.Option(help="Resume this execution: send only the parts that did not land."),
     ] = None,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Times a failing part is sent again before giving up.")
+    ] = PART_RETRY.max_retries,
     json: Json = False,
 ) -> None:
     """Upload a CSV file into a dataset, in parallel gzip parts, and commit it.
@@ -215,6 +224,7 @@ def upload(
             parallel=parallel,
             gzip_level=gzip_level,
             resume=resume,
+            part_retry=replace(PART_RETRY, max_retries=retries),
             on_progress=display,
         )
     execution = result.execution
