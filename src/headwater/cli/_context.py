@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 
 from headwater.cli._output import stderr
-from headwater.cli.profiles import Profile, ProfileFile, default_path, resolve
+from headwater.cli.profiles import Profile, ProfileError, ProfileFile, default_path, resolve
 from headwater.client import (
     APIError,
     BadData,
@@ -113,7 +113,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except HeadwaterError as exc:
             raise explain(exc) from None
-        except ValueError as exc:  # the client's own checks (a header, a column spec)
+        except (ValueError, ProfileError) as exc:  # the client's checks, the profile file
             raise fail(str(exc)) from None
         except KeyboardInterrupt:
             raise fail("interrupted", INTERRUPTED) from None

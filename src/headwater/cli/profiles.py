@@ -21,15 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import tomli_w
+import typer
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEFAULT_PROFILE = "default"
 
 
 def default_path() -> Path:
-    return Path(click.get_app_dir("headwater")) / "config.toml"
+    return Path(typer.get_app_dir("headwater")) / "config.toml"
+
+
+class ProfileError(Exception):
+    """The profile file cannot be read, or names no such profile."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class ProfileFile:
         except FileNotFoundError:
             return {}
         except tomllib.TOMLDecodeError as exc:
-            raise click.ClickException(f"{self.path} is not valid TOML: {exc}") from None
+            raise ProfileError(f"{self.path} is not valid TOML: {exc}") from None
 
     def find(self, name: str | None) -> Profile | None:
         data = self.read()
@@ -58,7 +62,7 @@ class ProfileFile:
         entry = data.get("profiles", {}).get(chosen)
         if not isinstance(entry, dict):
             if name:
-                raise click.ClickException(f"no profile {name!r} in {self.path}")
+                raise ProfileError(f"no profile {name!r} in {self.path}")
             return None
         return Profile(chosen, str(entry.get("url", DEFAULT_URL)), entry.get("token"))
 

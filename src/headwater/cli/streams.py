@@ -235,6 +235,27 @@ def _ended(execution: Execution) -> None:
     raise fail(f"execution {execution.id} ended {execution.state}: {reason}", code=FAILED)
 
 
+@app.command("abort")
+@handles_errors
+def abort(
+    ctx: typer.Context,
+    stream_id: StreamId,
+    execution: Annotated[
+        int | None, typer.Argument(help="The execution; default: the running one.")
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Abort a stream's running execution; nothing it read is committed.
+
+    Example: headwater stream abort 12
+    """
+    aborted = client(ctx).executions.abort(stream_id, execution)
+    if json:
+        return out.print_json(aborted.raw)
+    out.stderr().print(f"aborted execution {aborted.id} of stream {stream_id}")
+    return None
+
+
 @app.command("history")
 @handles_errors
 def history(
