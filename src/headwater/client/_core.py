@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from headwater.client import _exceptions as errors
+from headwater.client._retry import retry_after
 
 T = TypeVar("T")
 
@@ -113,8 +114,6 @@ def error_from(response: httpx.Response) -> errors.APIError:
         response=response,
     )
     if isinstance(error, errors.RateLimited):
-        from headwater.client._retry import retry_after
-
         error.retry_after = retry_after(response.headers.get("retry-after"))
     return error
 

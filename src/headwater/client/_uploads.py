@@ -74,26 +74,31 @@ class _Tally:
     def restart(self, part_id: int) -> None:
         with self._lock:
             self.done -= self._per_part.pop(part_id, 0)
-        self._emit()
+            update = self._snapshot()
+        self._emit(update)
 
     def advance(self, part_id: int, raw: int, wire: int) -> None:
         with self._lock:
             self._per_part[part_id] = self._per_part.get(part_id, 0) + raw
             self.done += raw
             self.sent += wire
-        self._emit()
+            update = self._snapshot()
+        self._emit(update)
 
     def finish(self, span: PartSpan) -> None:
         with self._lock:
             self.done += span.length - self._per_part.pop(span.part_id, 0)
             self.parts_done += 1
-        self._emit()
+            update = self._snapshot()
+        self._emit(update)
 
-    def _emit(self) -> None:
+    def _snapshot(self) -> UploadProgress:
+        return UploadProgress(self.done, self.total, self.parts_done, self.parts_total)
+
+    def _emit(self, update: UploadProgress) -> None:
+        # outside the lock: the callback may draw on a terminal, and parts should not wait
         if self.on_progress:
-            self.on_progress(
-                UploadProgress(self.done, self.total, self.parts_done, self.parts_total)
-            )
+            self.on_progress(update)
 
 
 def open_call(dataset_id: str) -> Call[dict[str, Any]]:
