@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from headwater.cli import _complete as complete
 from headwater.cli import _output as out
 from headwater.cli._context import client, dump, fail, handles_errors
 from headwater.cli._options import Json, Limit, parse_size
@@ -27,7 +28,10 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-DatasetId = Annotated[str, typer.Argument(help="The dataset's id.", show_default=False)]
+DatasetId = Annotated[
+    str,
+    typer.Argument(help="The dataset's id.", show_default=False, autocompletion=complete.datasets),
+]
 LEVELS = "CAN_VIEW, CAN_SHARE, CAN_EDIT or CO_OWNER"
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from headwater.cli import _complete as complete
 from headwater.cli import _output as out
 from headwater.cli._context import FAILED, client, dump, fail, handles_errors
 from headwater.cli._options import Json, Limit
@@ -19,7 +20,10 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-StreamId = Annotated[int, typer.Argument(help="The stream's id.", show_default=False)]
+StreamId = Annotated[
+    int,
+    typer.Argument(help="The stream's id.", show_default=False, autocompletion=complete.streams),
+]
 
 
 def _config(pairs: list[str] | None) -> dict[str, Any] | None:
