@@ -69,8 +69,8 @@ def test_import_replace_append_and_export(admin: Api) -> None:
     assert put_csv(admin, dataset_id, b"east,3\n", "APPEND").status_code == 204
     assert sorted(export(admin, dataset_id).splitlines()) == ['"east",3', '"north",1', '"south",2']
     assert put_csv(admin, dataset_id, gzip.compress(b"west,4\n"), "REPLACE").status_code == 204
-    assert export(admin, dataset_id, "true") == 'region,n\n"west",4\n'
-    assert export(admin, dataset_id, "TRUE").startswith("region,n\n")
+    assert export(admin, dataset_id, "true") == '"region","n"\n"west",4\n'
+    assert export(admin, dataset_id, "TRUE").startswith('"region","n"\n')
 
 
 def test_import_errors_leave_the_dataset_as_it_was(admin: Api) -> None:

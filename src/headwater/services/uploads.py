@@ -82,6 +82,13 @@ class Uploads:
             self._staging.discard(replaced.path)
         return execution
 
+    def parts(self, actor: Principal, stream_id: int, execution_id: int) -> list[Part]:
+        """The parts that landed, in id order: what a client resuming an upload may skip."""
+        with self._uow() as uow:
+            authorize_stream(uow, actor, stream_id, access.VIEW)
+            execution_of(uow, stream_id, execution_id)
+            return sorted(uow.executions.parts(execution_id), key=lambda p: p.part_id)
+
     def commit(
         self,
         actor: Principal,

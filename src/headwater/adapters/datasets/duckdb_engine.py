@@ -174,7 +174,10 @@ class DuckDBQueryEngine:
 
 def _header(columns: Sequence[Column]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([c.name for c in columns])
+    # Quoted like the values Arrow writes below, so the header and the rows read alike.
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(
+        [c.name for c in columns]
+    )
     return buffer.getvalue().encode()
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from headwater.api.domo import (
     accounts,
     datasources,
+    exports,
     groups,
     providers,
     query,
@@ -16,3 +17,4 @@ from headwater.api.domo import (
 router = APIRouter()
 for module in (users, groups, tokens, datasources, query, streams, accounts, providers):
     router.include_router(module.router)
+router.include_router(exports.router)

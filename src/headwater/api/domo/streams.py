@@ -12,7 +12,12 @@ from fastapi import APIRouter, Body, Request, Response, status
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.accounts import account_json
-from headwater.api.domo.executions_wire import execution_json, history_json, tick_json
+from headwater.api.domo.executions_wire import (
+    epoch_seconds,
+    execution_json,
+    history_json,
+    tick_json,
+)
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.stream_bodies import parse_changes, parse_spec
 from headwater.domain.errors import InvalidInput
@@ -295,6 +300,22 @@ async def upload_part(
     services: ServicesDep,
 ) -> dict[str, Any]:
     return await _put_part(request, caller, services, stream_id, execution_id, part_id)
+
+
+@router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts")
+def list_parts(
+    stream_id: int, execution_id: int, caller: Caller, services: ServicesDep
+) -> list[dict[str, Any]]:
+    """The parts of an execution that landed, so a client can resend only the missing ones."""
+    return [
+        {
+            "partId": p.part_id,
+            "rows": p.rows,
+            "bytes": p.bytes,
+            "uploadedAt": epoch_seconds(p.uploaded_at),
+        }
+        for p in services.uploads.parts(caller, stream_id, execution_id)
+    ]
 
 
 @router.put("/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}")

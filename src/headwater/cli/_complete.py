@@ -1,0 +1,41 @@
+"""Shell completion of dataset and stream ids, asked of the server the command would use.
+
+Completion must never hang or print a traceback into a shell: one quick request, no retries,
+and nothing offered if it fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from headwater.cli.profiles import ProfileError, resolve
+from headwater.client import Client, HeadwaterError, RetryConfig
+
+LIMIT = 200
+QUICK = RetryConfig(max_retries=0)
+
+
+def _client(ctx: typer.Context) -> Client:
+    root: dict[str, Any] = ctx.find_root().params
+    chosen = resolve(root.get("url"), root.get("token"), root.get("profile"), root.get("config"))
+    return Client(chosen.url, token=chosen.token, timeout=2.0, retry=QUICK)
+
+
+def datasets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        with _client(ctx) as hw:
+            found = hw.datasets.list(limit=LIMIT)
+    except (HeadwaterError, ProfileError, OSError):
+        return []
+    return [(d.id, d.name) for d in found if d.id.startswith(incomplete)]
+
+
+def streams(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        with _client(ctx) as hw:
+            found = hw.streams.list(limit=LIMIT)
+    except (HeadwaterError, ProfileError, OSError):
+        return []
+    return [(str(s.id), s.dataset_name or "") for s in found if str(s.id).startswith(incomplete)]

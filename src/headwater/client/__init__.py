@@ -1,0 +1,87 @@
+"""The Headwater Python client: sync and async, over HTTP, importing no server code.
+
+    from headwater.client import Client
+
+    with Client("http://127.0.0.1:8080", token="...") as hw:
+        for dataset in hw.datasets.list():
+            print(dataset.name, dataset.row_count)
+
+See docs/client.md.
+"""
+
+from headwater.client._client import AsyncClient, Client
+from headwater.client._exceptions import (
+    APIError,
+    BadData,
+    BadRequest,
+    Conflict,
+    ExecutionFailed,
+    Forbidden,
+    HeadwaterError,
+    InvalidQuery,
+    NotFound,
+    RateLimited,
+    RequestError,
+    RequestTimeout,
+    ServerError,
+    Unauthenticated,
+    UploadIncomplete,
+    WaitTimeout,
+)
+from headwater.client._models import (
+    Account,
+    Column,
+    ConfigEntry,
+    Dataset,
+    Execution,
+    Group,
+    HistoryEntry,
+    IssuedToken,
+    Part,
+    Permission,
+    QueryResult,
+    Stream,
+    Token,
+    UploadResult,
+    User,
+)
+from headwater.client._retry import RetryConfig
+from headwater.client._uploads import UploadProgress
+
+__all__ = [
+    "APIError",
+    "Account",
+    "AsyncClient",
+    "BadData",
+    "BadRequest",
+    "Client",
+    "Column",
+    "ConfigEntry",
+    "Conflict",
+    "Dataset",
+    "Execution",
+    "ExecutionFailed",
+    "Forbidden",
+    "Group",
+    "HeadwaterError",
+    "HistoryEntry",
+    "InvalidQuery",
+    "IssuedToken",
+    "NotFound",
+    "Part",
+    "Permission",
+    "QueryResult",
+    "RateLimited",
+    "RequestError",
+    "RequestTimeout",
+    "RetryConfig",
+    "ServerError",
+    "Stream",
+    "Token",
+    "Unauthenticated",
+    "UploadIncomplete",
+    "UploadProgress",
+    "UploadResult",
+    "User",
+    "WaitTimeout",
+]

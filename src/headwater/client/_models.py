@@ -1,0 +1,267 @@
+"""What the server answers, as typed, read-only objects. `raw` keeps the body as it came.
+
+Only the fields a program usually needs are typed; everything the server sent is in `raw`
+(which is also what the CLI prints with `--json`). Times are timezone-aware datetimes in UTC,
+whatever the wire form (epoch seconds, epoch milliseconds, or ISO-8601).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Account",
+    "Column",
+    "ConfigEntry",
+    "Dataset",
+    "Execution",
+    "Group",
+    "HistoryEntry",
+    "IssuedToken",
+    "Part",
+    "Permission",
+    "QueryResult",
+    "Stream",
+    "Token",
+    "UploadResult",
+    "User",
+]
+
+FINISHED = frozenset({"SUCCESS", "ERROR", "ABORTED"})
+
+
+def _moment(value: Any) -> Any:
+    """Epoch seconds (executions), epoch ms (datasets, users) or ISO text (streams) → UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 10_000_000_000 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    if isinstance(value, str):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return value
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False, exclude=True)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Self:
+        body = data if isinstance(data, dict) else {}
+        return cls.model_validate({**body, "raw": body})
+
+    @classmethod
+    def list_from_wire(cls, data: Any) -> list[Self]:
+        return [cls.from_wire(item) for item in data or []]
+
+
+class Column(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: str
+
+
+class ConfigEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str
+    value: Any = None
+    type: str | None = None
+
+
+class Dataset(Wire):
+    id: str
+    name: str
+    description: str = ""
+    owner_id: int | None = Field(default=None, validation_alias=AliasPath("owner", "id"))
+    owner_name: str | None = Field(default=None, validation_alias=AliasPath("owner", "name"))
+    row_count: int = Field(default=0, alias="rowCount")
+    column_count: int = Field(default=0, alias="columnCount")
+    columns: list[Column] = Field(
+        default_factory=list, validation_alias=AliasPath("schema", "columns")
+    )
+    stream_id: int | None = Field(default=None, alias="streamId")
+    status: str | None = None
+    data_version: int | None = Field(default=None, alias="dataVersion")
+    created_at: datetime | None = Field(default=None, alias="createdAt")
+    updated_at: datetime | None = Field(default=None, alias="lastUpdated")
+    tags: list[str] = Field(default_factory=list)
+    access_level: str | None = Field(default=None, alias="accessLevel")
+
+    _times = field_validator("created_at", "updated_at", mode="before")(_moment)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        # Domo sends tags as a JSON-encoded list
+        return json.loads(value) if isinstance(value, str) and value.strip() else value or []
+
+
+class Execution(Wire):
+    id: int = Field(validation_alias=AliasChoices("executionId", "id"))
+    stream_id: int = Field(alias="streamId")
+    state: str = Field(alias="currentState")
+    phase: str | None = Field(default=None, alias="currentPhase")
+    run_type: str | None = Field(default=None, alias="runType")
+    update_method: str | None = Field(default=None, alias="updateMethod")
+    started_at: datetime | None = Field(default=None, alias="startedAt")
+    ended_at: datetime | None = Field(default=None, alias="endedAt")
+    rows: int = Field(default=0, alias="rowsInserted")
+    bytes: int = Field(default=0, alias="bytesInserted")
+    retry_count: int = Field(default=0, alias="retryCount")
+    data_version: int | None = Field(default=None, alias="dataVersion")
+    errors: list[str] = Field(default_factory=list)
+
+    _times = field_validator("started_at", "ended_at", mode="before")(_moment)
+
+    @field_validator("errors", mode="before")
+    @classmethod
+    def _errors(cls, value: Any) -> Any:
+        return [e.get("message", str(e)) if isinstance(e, dict) else str(e) for e in value or []]
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "SUCCESS"
+
+
+class Stream(Wire):
+    id: int
+    dataset_id: str | None = Field(default=None, validation_alias=AliasPath("dataSource", "id"))
+    dataset_name: str | None = Field(
+        default=None, validation_alias=AliasChoices(AliasPath("dataSource", "name"), "name")
+    )
+    transport: str | None = Field(default=None, validation_alias=AliasPath("transport", "type"))
+    provider: str | None = Field(default=None, validation_alias=AliasPath("dataProvider", "key"))
+    account_id: int | None = Field(default=None, validation_alias=AliasPath("account", "id"))
+    update_method: str | None = Field(default=None, alias="updateMethod")
+    key_columns: list[str] = Field(default_factory=list, alias="keyColumnNames")
+    configuration: list[ConfigEntry] = Field(default_factory=list)
+    schedule: dict[str, Any] | None = None
+    schedule_active: bool | None = Field(default=None, alias="scheduleActive")
+    last_execution: Execution | None = Field(default=None, alias="lastExecution")
+    created_at: datetime | None = Field(default=None, alias="createdAt")
+
+    _times = field_validator("created_at", mode="before")(_moment)
+
+    @field_validator("last_execution", mode="before")
+    @classmethod
+    def _execution(cls, value: Any) -> Any:
+        return Execution.from_wire(value) if isinstance(value, dict) else value
+
+    @property
+    def takes_uploads(self) -> bool:
+        return (self.transport or "").upper() == "API"
+
+
+class HistoryEntry(Wire):
+    execution_id: int = Field(alias="executionId")
+    state: str
+    run_type: str | None = Field(default=None, alias="runType")
+    started_at: datetime | None = Field(default=None, alias="startedAt")
+    ended_at: datetime | None = Field(default=None, alias="endedAt")
+    duration: float | None = None
+    rows: int = Field(default=0, alias="rowsInserted")
+    bytes: int = Field(default=0, alias="bytesInserted")
+    retry_count: int = Field(default=0, alias="retryCount")
+    error: str | None = None
+
+    _times = field_validator("started_at", "ended_at", mode="before")(_moment)
+
+
+class Part(Wire):
+    part_id: int = Field(alias="partId")
+    rows: int = 0
+    bytes: int = 0
+    uploaded_at: datetime | None = Field(default=None, alias="uploadedAt")
+
+    _times = field_validator("uploaded_at", mode="before")(_moment)
+
+
+class Permission(Wire):
+    principal_type: str = Field(alias="type")
+    principal_id: int = Field(alias="id")
+    access_level: str = Field(alias="accessLevel")
+    name: str | None = None
+
+
+class User(Wire):
+    id: int
+    display_name: str = Field(alias="displayName")
+    email: str | None = Field(default=None, alias="emailAddress")
+    role_id: int | None = Field(default=None, alias="roleId")
+    role: str | None = None
+    created_at: datetime | None = Field(default=None, alias="created")
+
+    _times = field_validator("created_at", mode="before")(_moment)
+
+
+class Group(Wire):
+    id: int
+    name: str
+    description: str = ""
+    member_ids: list[int] = Field(default_factory=list, alias="userIds")
+    member_count: int = Field(default=0, alias="memberCount")
+
+
+class Token(Wire):
+    id: int
+    name: str
+    owner_id: int | None = Field(default=None, alias="ownerId")
+    expires_at: datetime | None = Field(default=None, alias="expires")
+    created_at: datetime | None = Field(default=None, alias="created")
+
+    _times = field_validator("expires_at", "created_at", mode="before")(_moment)
+
+
+class IssuedToken(Token):
+    """A token just created: `token` is its secret, shown only this once."""
+
+    token: str = Field(repr=False)
+
+
+class Account(Wire):
+    id: int
+    name: str
+    display_name: str | None = Field(default=None, alias="displayName")
+    provider: str | None = Field(default=None, alias="dataProviderType")
+    owner_id: int | None = Field(default=None, alias="userId")
+    configurations: list[ConfigEntry] = Field(default_factory=list)
+
+
+class QueryResult(BaseModel):
+    """Rows as the server returns them: one mapping per row, in the SELECT's column order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rows: list[dict[str, Any]]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.rows[0]) if self.rows else []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class UploadResult(BaseModel):
+    """How an upload went: the committed execution and what crossed the wire."""
+
+    model_config = ConfigDict(frozen=True)
+
+    execution: Execution
+    parts: int
+    parts_resumed: int
+    bytes_read: int
+    bytes_sent: int
