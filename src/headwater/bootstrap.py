@@ -17,7 +17,9 @@ from headwater.adapters.metadata.unit_of_work import SqlUnitOfWorkFactory
 from headwater.adapters.secrets.fernet_box import FernetSecretBox
 from headwater.api.app import create_app
 from headwater.connectors.registry import ConnectorRegistry
+from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
+from headwater.runtime.supervisor import Supervisor
 from headwater.services.accounts import Accounts
 from headwater.services.auth import Auth
 from headwater.services.clock import SystemClock
@@ -28,6 +30,11 @@ from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import CancelSignals, Executions
 from headwater.services.groups import Groups
+from headwater.services.pipeline_commits import PipelineCommits
+from headwater.services.pipeline_ingress import PipelineIngress
+from headwater.services.pipeline_query import PipelineQuery
+from headwater.services.pipeline_runs import PipelineRuns
+from headwater.services.pipelines import Pipelines
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
 from headwater.services.streams import Streams
@@ -46,8 +53,16 @@ class Runtime:
     engine: Engine
     executor: ThreadExecutor
     registry: ConnectorRegistry = field(default_factory=ConnectorRegistry)
+    supervisor: Supervisor | None = None
+
+    def start(self) -> None:
+        """Start the background machinery (the supervisor of continuous connectors)."""
+        if self.supervisor is not None and self.settings.pipelines.enabled:
+            self.supervisor.start()
 
     def close(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()  # commits what connectors buffered, releases leases
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 
@@ -95,6 +110,15 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         settings.faults.pause_after_batch,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
+    query_engine = DuckDBQueryEngine(settings.query)
+    pipeline_commits = PipelineCommits(store, datasets)
+    supervisor = Supervisor(
+        PipelineRuns(uow, clock),
+        pipeline_commits,
+        transports(),
+        settings.pipelines,
+        tuple(settings.options_for_connectors()["file"]["allowed_dirs"]),
+    )
     executions.dispatcher = executor
     services = Services(
         auth=Auth(uow, clock),
@@ -103,7 +127,7 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         tokens=Tokens(uow, clock),
         datasets=datasets,
         dataset_access=DatasetAccess(uow),
-        query=Query(uow, store, DuckDBQueryEngine(settings.query)),
+        query=Query(uow, store, query_engine),
         accounts=Accounts(uow, clock),
         streams=Streams(uow, clock, registry),
         executions=executions,
@@ -111,10 +135,20 @@ def build_runtime(settings: Settings, registry: ConnectorRegistry | None = None)
         committer=committer,
         connector_runs=runs,
         connectors=registry,
+        pipelines=Pipelines(uow, clock),
+        pipeline_ingress=PipelineIngress(
+            uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
+        ),
+        pipeline_query=PipelineQuery(uow, store, query_engine),
     )
     Recovery(uow, clock, staging, committer).run()
     return Runtime(
-        settings=settings, services=services, engine=engine, executor=executor, registry=registry
+        settings=settings,
+        services=services,
+        engine=engine,
+        executor=executor,
+        registry=registry,
+        supervisor=supervisor,
     )
 
 

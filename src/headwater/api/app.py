@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from headwater import __version__
 from headwater.api import domo
 from headwater.api.errors import install_error_handlers
+from headwater.api.feldera import create_feldera_app
 from headwater.api.native import health
 from headwater.services.container import Services
 
@@ -21,4 +22,5 @@ def create_app(services: Services) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(domo.router)
+    app.mount("/v0", create_feldera_app(services))
     return app

@@ -31,6 +31,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     elif first.created:
         typer.echo("First start: created user 'admin' with HEADWATER_ADMIN_TOKEN.")
     typer.echo(f"Authenticate with the header  X-DOMO-Developer-Token: <token>  (docs: {url}/docs)")
+    runtime.start()
     try:
         uvicorn.run(
             build_app(runtime),

@@ -13,6 +13,9 @@ from headwater.services.dataset_access import DatasetAccess
 from headwater.services.datasets import Datasets
 from headwater.services.executions import Executions
 from headwater.services.groups import Groups
+from headwater.services.pipeline_ingress import PipelineIngress
+from headwater.services.pipeline_query import PipelineQuery
+from headwater.services.pipelines import Pipelines
 from headwater.services.query import Query
 from headwater.services.streams import Streams
 from headwater.services.tokens import Tokens
@@ -36,3 +39,6 @@ class Services:
     committer: Committer
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry
+    pipelines: Pipelines
+    pipeline_ingress: PipelineIngress
+    pipeline_query: PipelineQuery

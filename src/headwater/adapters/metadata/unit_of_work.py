@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy.engine import Connection, Engine
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from headwater.adapters.metadata.accounts import SqlAccountRepository
 from headwater.adapters.metadata.datasets import SqlDatasetRepository
 from headwater.adapters.metadata.executions import SqlExecutionRepository
+from headwater.adapters.metadata.pipelines import SqlPipelineRepository
 from headwater.adapters.metadata.streams import SqlStreamRepository
 from headwater.adapters.metadata.tokens import SqlTokenRepository
 from headwater.adapters.metadata.users import SqlGroupRepository, SqlUserRepository
@@ -23,6 +25,7 @@ class SqlUnitOfWork:
     streams: SqlStreamRepository
     executions: SqlExecutionRepository
     accounts: SqlAccountRepository
+    pipelines: SqlPipelineRepository
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -39,6 +42,7 @@ class SqlUnitOfWork:
         self.streams = SqlStreamRepository(self._connection)
         self.executions = SqlExecutionRepository(self._connection)
         self.accounts = SqlAccountRepository(self._connection, self._box)
+        self.pipelines = SqlPipelineRepository(self._connection, lambda: datetime.now(UTC))
         return self
 
     def __exit__(

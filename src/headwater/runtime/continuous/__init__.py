@@ -1,0 +1,14 @@
+"""Continuous transports, one module each with the same shape: a class taking a
+`SourceContext` and implementing `Source` (see `source.py`)."""
+
+from __future__ import annotations
+
+from headwater.runtime.continuous.datagen import DatagenSource
+from headwater.runtime.continuous.source import SourceFactory
+
+
+def transports() -> dict[str, SourceFactory]:
+    """Feldera's transport names to their sources."""
+    return {
+        "datagen": DatagenSource,
+    }
