@@ -191,6 +191,7 @@ class ConnectorStats:
     buffered_bytes: int = 0
     num_transport_errors: int = 0
     num_parse_errors: int = 0
+    num_duplicates_dropped: int = 0  # source redeliveries of records already taken
     parse_errors: list[dict[str, Any]] = field(default_factory=list)
     transport_errors: list[dict[str, Any]] = field(default_factory=list)
     fatal_error: str | None = None

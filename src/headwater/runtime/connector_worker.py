@@ -74,6 +74,7 @@ class ConnectorWorker:
             connector.transport_config,
             table.columns,
             allowed_dirs,
+            connector.max_queued_records,
         )
         self._format: RecordFormat | None = None
         self._schema = arrow_schema(table.columns)
@@ -259,6 +260,9 @@ class ConnectorWorker:
     def _take(self, fetched: Fetched) -> None:
         if fetched.position is not None:
             self._position = fetched.position
+        if fetched.duplicates:
+            with self._lock:
+                self._state.stats.num_duplicates_dropped += fetched.duplicates
         if not fetched.records:
             return
         if fetched.rows is not None:

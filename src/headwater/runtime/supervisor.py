@@ -11,6 +11,8 @@ known to be held. Stopping the process commits what the connectors buffered and 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -35,7 +37,8 @@ class Supervisor:
         settings: PipelineSettings,
         allowed_dirs: tuple[str, ...] = (),
     ) -> None:
-        self.owner = f"{uuid.uuid4()}"
+        # Who holds a lease, as `deployment_location` shows it: host, process and a nonce.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._runs = runs
         self._commits = commits
         self._factories = factories

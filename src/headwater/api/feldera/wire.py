@@ -53,6 +53,7 @@ def pipeline_json(view: PipelineView, now: datetime, selector: str = "all") -> d
         ),
         "deployment_error": p.deployment_error,
         "deployment_id": p.incarnation,
+        "deployment_location": p.lease_owner if p.lease_live(now) else None,
         "deployment_initial": "running",
         "storage_status": p.storage.value,
         "storage_status_details": None,
@@ -132,6 +133,7 @@ def connector_json(state: ConnectorState, full: bool) -> dict[str, Any]:
             "num_transport_errors": s.num_transport_errors,
             "num_parse_errors": s.num_parse_errors,
             "end_of_input": state.end_of_input,
+            "num_duplicates_dropped": s.num_duplicates_dropped,  # Headwater's own
         },
         "fatal_error": s.fatal_error,
         "health": {"status": "Unhealthy" if problem else "Healthy", "description": problem},

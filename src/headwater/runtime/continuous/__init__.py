@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from headwater.runtime.continuous.datagen import DatagenSource
+from headwater.runtime.continuous.nats import NatsSource
 from headwater.runtime.continuous.source import SourceFactory
 
 
@@ -11,4 +12,5 @@ def transports() -> dict[str, SourceFactory]:
     """Feldera's transport names to their sources."""
     return {
         "datagen": DatagenSource,
+        "nats_input": NatsSource,
     }

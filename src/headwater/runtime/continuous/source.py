@@ -32,6 +32,7 @@ class SourceContext:
     config: dict[str, Any]
     columns: tuple[Column, ...]
     allowed_dirs: tuple[str, ...] = ()  # for file_input: what the operator lets it read
+    max_queued_records: int = 1_000_000
 
     @property
     def stable_id(self) -> str:
@@ -47,6 +48,7 @@ class Fetched:
     position: dict[str, Any] | None = None  # the position after everything fetched so far
     end_of_input: bool = False
     nbytes: int = 0
+    duplicates: int = 0  # redelivered records dropped because they were already taken
     idle: bool = False  # the source had nothing more right now: a good moment to commit
 
     @property
