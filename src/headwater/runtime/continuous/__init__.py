@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 from headwater.runtime.continuous.datagen import DatagenSource
+from headwater.runtime.continuous.file import FileSource
+from headwater.runtime.continuous.mqtt import MqttSource
 from headwater.runtime.continuous.nats import NatsSource
+from headwater.runtime.continuous.url import UrlSource
 from headwater.runtime.continuous.source import SourceFactory
 
 
@@ -13,4 +16,7 @@ def transports() -> dict[str, SourceFactory]:
     return {
         "datagen": DatagenSource,
         "nats_input": NatsSource,
+        "mqtt_input": MqttSource,
+        "file_input": FileSource,
+        "url_input": UrlSource,
     }
