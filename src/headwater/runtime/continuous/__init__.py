@@ -7,8 +7,8 @@ from headwater.runtime.continuous.datagen import DatagenSource
 from headwater.runtime.continuous.file import FileSource
 from headwater.runtime.continuous.mqtt import MqttSource
 from headwater.runtime.continuous.nats import NatsSource
-from headwater.runtime.continuous.url import UrlSource
 from headwater.runtime.continuous.source import SourceFactory
+from headwater.runtime.continuous.url import UrlSource
 
 
 def transports() -> dict[str, SourceFactory]:

@@ -61,7 +61,7 @@ class MqttSource:
             client.username_pw_set(str(self._username), str(self._password or ""))
         client.on_connect = self._on_connect
         client.on_message = lambda _c, _u, message: self._messages.put(message)
-        properties = Properties(PacketTypes.CONNECT)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
         properties.ReceiveMaximum = self._receive_maximum
         client.connect(
@@ -94,7 +94,7 @@ class MqttSource:
                 batch.append(self._messages.get_nowait())
             except queue.Empty:
                 break
-        payloads = [m.payload for m in batch]
+        payloads = [bytes(m.payload) for m in batch]
         self._unacked.extend(batch)
         # an empty queue: the broker may be holding back for our acks (receive maximum)
         return Fetched(
