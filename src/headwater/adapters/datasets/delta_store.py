@@ -298,9 +298,9 @@ class DeltaDatasetStore:
         )
         names = [c.name for c in columns]
         keys = list(key_columns) or names
-        matches = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
+        matches = " AND ".join(f'(t."{k}" IS NOT DISTINCT FROM s."{k}")' for k in keys)
         if not key_columns:  # a multiset: inserts never match, so duplicates stay duplicates
-            matches += f" AND s.{CHANGE_OP} = 'd'"
+            matches += f" AND (s.{CHANGE_OP} = 'd')"
         values = {f'"{n}"': f's."{n}"' for n in names}
         properties = CommitProperties(custom_metadata=metadata) if metadata else None
         with self._lock(dataset_id):

@@ -59,7 +59,8 @@ def query(
         )
     result = services.pipeline_query.execute(caller, name, sql)
     if format == "text":
-        return Response(_text(result), media_type="text/plain")
+        # exactly `text/plain`: the feldera client returns text only on that exact type
+        return Response(_text(result).encode(), headers={"Content-Type": "text/plain"})
     return StreamingResponse(_ndjson(result), media_type="application/x-ndjson")
 
 
