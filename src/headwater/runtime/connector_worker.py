@@ -42,6 +42,10 @@ class LeaseLost(Exception):
     """This process no longer holds the pipeline's lease: another may be running it."""
 
 
+class CommitFailed(Exception):
+    """The table did not take the batch (storage trouble): kept, and tried again."""
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -84,6 +88,7 @@ class ConnectorWorker:
         self._flush_on_stop = True
         self._pipeline_running = False
         self.opened = threading.Event()
+        self.lease_lost = False
         self._thread = threading.Thread(
             target=self._run, name=f"connector {pipeline.name}/{state.endpoint}", daemon=True
         )
@@ -94,6 +99,7 @@ class ConnectorWorker:
         self._buffered_since: float | None = None
         self._position: dict[str, Any] | None = None
         self._committed_position: dict[str, Any] | None = None
+        self._source: Source
 
     # -- control (from the pipeline worker) ----------------------------------------------
     def start(self) -> None:
@@ -133,11 +139,13 @@ class ConnectorWorker:
         self.opened.set()
         if source is None:
             return
+        self._source = source
         try:
-            self._loop(source)
+            self._loop()
             if self._flush_on_stop:
-                self._commit(source)
+                self._commit(self._source)
         except LeaseLost:
+            self.lease_lost = True
             log.warning("%s: lease lost; stopping without committing", self._state.endpoint)
         except FatalSourceError as exc:
             self._fatal(str(exc))
@@ -146,7 +154,7 @@ class ConnectorWorker:
             self._fatal(f"{type(exc).__name__}: {exc}")
         finally:
             try:
-                source.close()
+                self._source.close()
             except Exception:
                 log.exception("closing %s", self._state.endpoint)
 
@@ -181,49 +189,58 @@ class ConnectorWorker:
                 self._stop.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1])
         return None
 
-    def _loop(self, source: Source) -> None:
+    def _loop(self) -> None:
         fetching = True
         attempt = 0
         while not self._stop.is_set():
-            with self._lock:
-                finished = self._state.end_of_input
-            if not self.active or finished:
-                self._commit(source)
-                if fetching and not finished:
-                    source.pause()  # stop at the source, not just here
-                    fetching = False
-                self._wake.wait(self._settings.poll_seconds)
-                self._wake.clear()
-                continue
-            if not fetching:
-                source.resume()
-                fetching = True
-            room = self.connector.max_queued_records - self._buffered
-            if room <= 0:
-                self._commit(source)
-                continue
             try:
-                fetched = source.fetch(
-                    min(room, self._settings.max_batch_records), self._fetch_timeout()
-                )
-                if attempt:
-                    self._healthy()
-                attempt = 0
-            except FatalSourceError:
-                raise
-            except Exception as exc:
+                fetching, attempt = self._step(fetching, attempt)
+            except CommitFailed:  # the buffer is kept; the next turn commits it again
                 attempt += 1
-                self._transport_error(str(exc))
                 self._stop.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1])
-                source = self._reopen(source)
-                continue
-            self._take(fetched)
-            if fetched.end_of_input:
-                self._commit(source)
-                with self._lock:
-                    self._state.end_of_input = True
-            elif self._due() or (fetched.idle and self._buffered):
-                self._commit(source)
+
+    def _step(self, fetching: bool, attempt: int) -> tuple[bool, int]:
+        """One turn: commit and stop fetching while inactive, else fetch and maybe commit."""
+        source = self._source
+        with self._lock:
+            finished = self._state.end_of_input
+        if not self.active or finished:
+            self._commit(source)
+            if fetching and not finished:
+                source.pause()  # stop at the source, not just here
+                fetching = False
+            self._wake.wait(self._settings.poll_seconds)
+            self._wake.clear()
+            return fetching, attempt
+        if not fetching:
+            source.resume()
+            fetching = True
+        room = self.connector.max_queued_records - self._buffered
+        if room <= 0:
+            self._commit(source)
+            return fetching, attempt
+        try:
+            fetched = source.fetch(
+                min(room, self._settings.max_batch_records), self._fetch_timeout()
+            )
+        except FatalSourceError:
+            raise
+        except Exception as exc:
+            attempt += 1
+            self._transport_error(str(exc))
+            self._stop.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1])
+            self._source = self._reopen(source)
+            return fetching, attempt
+        if attempt:
+            self._healthy()
+        self._take(fetched)
+        if fetched.end_of_input:
+            self._commit(source)
+            with self._lock:
+                self._state.end_of_input = True
+        elif self._due() or (fetched.idle and self._buffered):
+            self._commit(source)
+        return fetching, 0
 
     def _reopen(self, source: Source) -> Source:
         """Start over from the committed position: the uncommitted buffer is read again."""
@@ -286,9 +303,14 @@ class ConnectorWorker:
         started = time.monotonic()
         changes = self._changes()
         if not changes.empty:
-            self._commits.commit(
-                self.pipeline, self.table, changes, self.connector.name, self._position
-            )
+            try:
+                self._commits.commit(
+                    self.pipeline, self.table, changes, self.connector.name, self._position
+                )
+            except Exception as exc:
+                log.exception("%s: commit failed", self._state.endpoint)
+                self._transport_error(f"commit failed (kept, retrying): {exc}")
+                raise CommitFailed from exc
             self._committed_position = self._position
         source.ack(self._position)  # parse errors only: acknowledged, never to land
         latency = (time.monotonic() - (self._buffered_since or started)) * 1000

@@ -76,6 +76,10 @@ class PipelineWorker:
         self._thread.start()
 
     @property
+    def lease_lost(self) -> bool:
+        return any(w.lease_lost for w in self.workers)
+
+    @property
     def ready(self) -> bool:
         return all(w.opened.is_set() for w in self.workers)
 

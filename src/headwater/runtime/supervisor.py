@@ -115,6 +115,11 @@ class Supervisor:
             self._workers[pipeline.id] = worker
             log.info("running pipeline %s (lease %s)", pipeline.name, self.owner)
             return
+        if worker.lease_lost:  # its commits stopped (renewals were late): start over
+            log.warning("connectors of %s stopped for want of the lease; restarting", pipeline.name)
+            self._workers.pop(pipeline.id).stop(flush=False)
+            self._renewed.pop(pipeline.id, None)
+            return
         if now - self._renewed.get(pipeline.id, 0) >= self._settings.lease_seconds / 3:
             if not self._runs.take_lease(pipeline.id, self.owner, self._settings.lease_seconds):
                 log.warning("lost the lease of %s; stopping its connectors", pipeline.name)
