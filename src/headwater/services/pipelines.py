@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from headwater.domain import access
@@ -66,8 +67,11 @@ class PipelineDraft:
 
 @dataclass(frozen=True)
 class PipelineView:
+    """A pipeline as one caller sees it, read at `now` (its status depends on the time)."""
+
     pipeline: Pipeline
     level: AccessLevel
+    now: datetime
     connectors: list[ConnectorState] = field(default_factory=list)
 
 
@@ -106,7 +110,7 @@ class Pipelines:
             uow.pipelines.add(pipeline)
             self._reset_connectors(uow, pipeline)
             uow.commit()
-        return PipelineView(pipeline, AccessLevel.OWNER)
+        return PipelineView(pipeline, AccessLevel.OWNER, self._clock.now())
 
     def put(self, actor: Principal, name: str, draft: PipelineDraft) -> tuple[PipelineView, bool]:
         """Create or replace; True when it was created."""
@@ -137,7 +141,7 @@ class Pipelines:
             uow.pipelines.update(pipeline)
             self._reset_connectors(uow, pipeline)
             uow.commit()
-        return PipelineView(pipeline, level), False
+        return PipelineView(pipeline, level, self._clock.now()), False
 
     def patch(self, actor: Principal, name: str, changes: dict[str, Any]) -> PipelineView:
         """Change the fields given (not None); a new program only while stopped."""
@@ -166,7 +170,9 @@ class Pipelines:
     def get(self, actor: Principal, name: str) -> PipelineView:
         with self._uow() as uow:
             pipeline, level = authorize_pipeline(uow, actor, name, access.VIEW)
-            return PipelineView(pipeline, level, uow.pipelines.connectors(pipeline.id))
+            return PipelineView(
+                pipeline, level, self._clock.now(), uow.pipelines.connectors(pipeline.id)
+            )
 
     def list(self, actor: Principal) -> list[PipelineView]:
         with self._uow() as uow:
@@ -174,7 +180,7 @@ class Pipelines:
             for pipeline in uow.pipelines.all():
                 level = level_on(uow, actor, pipeline)
                 if level is not None:
-                    views.append(PipelineView(pipeline, level))
+                    views.append(PipelineView(pipeline, level, self._clock.now()))
             return views
 
     def delete(self, actor: Principal, name: str) -> None:
@@ -282,7 +288,9 @@ class Pipelines:
         with self._uow() as uow:
             pipeline, level = authorize_pipeline(uow, actor, name, access.VIEW)
             self._require_deployed(pipeline)
-            return PipelineView(pipeline, level, uow.pipelines.connectors(pipeline.id))
+            return PipelineView(
+                pipeline, level, self._clock.now(), uow.pipelines.connectors(pipeline.id)
+            )
 
     # -- helpers -------------------------------------------------------------------------
     def _set_running(self, actor: Principal, name: str, wanted: DesiredStatus, code: str) -> None:

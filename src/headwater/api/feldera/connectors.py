@@ -9,10 +9,8 @@ from fastapi import APIRouter, Response
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.feldera.wire import connector_json, stats_json
-from headwater.services.clock import SystemClock
 
 router = APIRouter()
-clock = SystemClock()
 
 
 @router.get("/pipelines/{name}/stats")
@@ -20,7 +18,7 @@ def stats(
     name: str, caller: Caller, services: ServicesDep, include_connector_errors: bool = False
 ) -> dict[str, Any]:
     view = services.pipelines.stats(caller, name)
-    return stats_json(view, clock.now(), include_connector_errors)
+    return stats_json(view, include_connector_errors)
 
 
 @router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/stats")

@@ -10,11 +10,9 @@ from pydantic import BaseModel, ConfigDict
 from headwater import __version__
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.feldera.wire import pipeline_json
-from headwater.services.clock import SystemClock
 from headwater.services.pipelines import PipelineDraft
 
 router = APIRouter()
-clock = SystemClock()
 
 
 class PipelineBody(BaseModel):
@@ -75,18 +73,17 @@ def cluster_healthz(_: Caller) -> dict[str, Any]:
 def list_pipelines(
     caller: Caller, services: ServicesDep, selector: str = "all"
 ) -> list[dict[str, Any]]:
-    now = clock.now()
-    return [pipeline_json(v, now, selector) for v in services.pipelines.list(caller)]
+    return [pipeline_json(v, selector) for v in services.pipelines.list(caller)]
 
 
 @router.post("/pipelines", status_code=201)
 def create(body: PipelineBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return pipeline_json(services.pipelines.create(caller, body.draft()), clock.now())
+    return pipeline_json(services.pipelines.create(caller, body.draft()))
 
 
 @router.get("/pipelines/{name}")
 def get(name: str, caller: Caller, services: ServicesDep, selector: str = "all") -> dict[str, Any]:
-    return pipeline_json(services.pipelines.get(caller, name), clock.now(), selector)
+    return pipeline_json(services.pipelines.get(caller, name), selector)
 
 
 @router.put("/pipelines/{name}")
@@ -95,12 +92,12 @@ def put(
 ) -> dict[str, Any]:
     view, created = services.pipelines.put(caller, name, body.draft())
     response.status_code = 201 if created else 200
-    return pipeline_json(view, clock.now())
+    return pipeline_json(view)
 
 
 @router.patch("/pipelines/{name}")
 def patch(name: str, body: dict[str, Any], caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return pipeline_json(services.pipelines.patch(caller, name, body), clock.now())
+    return pipeline_json(services.pipelines.patch(caller, name, body))
 
 
 @router.delete("/pipelines/{name}")

@@ -24,8 +24,8 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def pipeline_json(view: PipelineView, now: datetime, selector: str = "all") -> dict[str, Any]:
-    p = view.pipeline
+def pipeline_json(view: PipelineView, selector: str = "all") -> dict[str, Any]:
+    p, now = view.pipeline, view.now
     status = p.deployment_status(now)
     resources, runtime = RESOURCES[status]
     body: dict[str, Any] = {
@@ -149,8 +149,8 @@ def connector_json(state: ConnectorState, full: bool) -> dict[str, Any]:
     return body
 
 
-def stats_json(view: PipelineView, now: datetime, with_errors: bool) -> dict[str, Any]:
-    p = view.pipeline
+def stats_json(view: PipelineView, with_errors: bool) -> dict[str, Any]:
+    p, now = view.pipeline, view.now
     states = sorted(view.connectors, key=lambda s: s.endpoint)
     received = sum(s.stats.total_records for s in states)
     buffered = sum(s.stats.buffered_records for s in states)
