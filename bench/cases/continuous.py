@@ -4,8 +4,8 @@ latency ≤ 1 s.
 - datagen → table: a pipeline whose datagen connector makes N rows (4 columns) as fast as it
   can; timed from `POST /start` to all N rows committed.
 - NATS → table: N JSON messages (~60 bytes) waiting in a JetStream stream; timed from
-  `POST /start` to all N committed. Same-run baseline: a bare nats-py pull consumer that
-  fetches and acks the same messages (no parsing, no commit), the transport's own ceiling.
+  `POST /start` to all N committed. Same-run baseline: a bare consumer on nats-py's own
+  `fetch` API that fetches and acks the same messages (no parsing, no commit).
 
 Commit latency is what the server reports per commit (`metrics.commit_latency_ms`: from the
 oldest record of a micro-batch arriving to its commit landing), sampled while the run goes.
