@@ -29,6 +29,7 @@ from headwater.domain.errors import BadData, InvalidInput
 from headwater.domain.ports import CommitResult, StagedFile
 from headwater.tabular.types import arrow_schema
 
+HISTORY_WINDOWS = (200, 20_000, None)
 CHANGE_OP = "__headwater_op"  # in a change batch: 'i' insert (upsert with keys) or 'd' delete
 
 
@@ -269,9 +270,15 @@ class DeltaDatasetStore:
         table = self._table(dataset_id)
         if table is None:
             return None
-        for entry in table.history():  # newest first
-            if entry.get(key) == value:
-                return {k: v for k, v in entry.items() if isinstance(v, str)}
+        # Newest first, reading more of the log only when the recent commits do not have it:
+        # a table fed continuously has many thousands of commits.
+        for limit in HISTORY_WINDOWS:
+            entries = table.history(limit)
+            for entry in entries:
+                if entry.get(key) == value:
+                    return {k: v for k, v in entry.items() if isinstance(v, str)}
+            if limit is None or len(entries) < limit:
+                return None
         return None
 
     def drop(self, dataset_id: str) -> None:
