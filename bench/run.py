@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.cases import api_load, connector_run, query, upload
+from bench.cases import api_load, connector_run, continuous, query, upload
 from bench.data import dataset
 from bench.measure import Figure
 
 DOCS = Path(__file__).parent.parent / "docs" / "benchmarks.md"
+CONTINUOUS_DOCS = DOCS.with_name("benchmarks-continuous.md")
 
 
 def _ratio(numerator: Figure | None, denominator: Figure | None) -> str:
@@ -63,7 +64,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument(
+        "--only", choices=["continuous"], help="run one case alone (writes its own page)"
+    )
     args = parser.parse_args()
+    if args.only == "continuous":
+        _continuous_alone(args.quick, args.runs)
+        return
     rows = 1_000_000 if args.quick else 10_000_000
     started = time.monotonic()
     data = dataset(rows)
@@ -77,6 +84,7 @@ def main() -> None:
     figures = [*ours, duck, *([dlt] if dlt else []), *files, *tables]
     queries = query.figures(data, args.runs)
     loads = api_load.figures(seconds=3.0 if args.quick else 10.0)
+    flows, flow_goals = continuous.run_alone(args.quick, args.runs)
     best_plain = next(f for f in ours if f.variant == "headwater replace plain")
     bounded = next(f for f in ours if f.variant.endswith("1 decode slot"))
     goals = [
@@ -95,8 +103,9 @@ def main() -> None:
     table = (
         f"{_table(figures)}\n\n### Query\n\n{query.table(queries)}\n\n"
         f"### API under load ({api_load.CONNECTIONS} client processes)\n\n"
-        f"{api_load.table(loads)}"
+        f"{api_load.table(loads)}\n\n### Continuous connectors\n\n{flows}"
     )
+    goals.extend(flow_goals)
     print(table)
     print("\n".join(goals))
     DOCS.write_text(
@@ -119,3 +128,22 @@ def main() -> None:
         "`sql_table` with the pyarrow backend.\n"
     )
     print(f"wrote {DOCS}")
+
+
+def _continuous_alone(quick: bool, runs: int) -> None:
+    started = time.monotonic()
+    flows, goals = continuous.run_alone(quick, runs)
+    print(flows)
+    print("\n".join(goals))
+    CONTINUOUS_DOCS.write_text(
+        "# Benchmarks: continuous connectors\n\n"
+        "Written by `python -m bench --only continuous`; do not edit by hand. Each figure is "
+        "the median of the runs shown; the ratio compares figures measured in the same run.\n\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}; "
+        f"{'--quick' if quick else 'full'} run took {time.monotonic() - started:.0f} s.\n\n"
+        f"{flows}\n\n## Against the goals\n\n"
+        + "\n".join(goals)
+        + "\n\n"
+        + (continuous.__doc__ or "").split("\n\n", 1)[1]
+    )
+    print(f"wrote {CONTINUOUS_DOCS}")

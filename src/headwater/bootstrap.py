@@ -21,10 +21,12 @@ from headwater.api.app import create_app
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.domain.ports import Clock
 from headwater.domain.retries import RetryPolicy
+from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
 from headwater.runtime.liveness import liveness_loop
 from headwater.runtime.loop import Loop
 from headwater.runtime.scheduler import scheduler_loop
+from headwater.runtime.supervisor import Supervisor
 from headwater.services.accounts import Accounts
 from headwater.services.auth import Auth
 from headwater.services.clock import SystemClock
@@ -36,6 +38,11 @@ from headwater.services.datasets import Datasets
 from headwater.services.executions import CancelSignals, Executions
 from headwater.services.groups import Groups
 from headwater.services.oauth import OAuth
+from headwater.services.pipeline_commits import PipelineCommits
+from headwater.services.pipeline_ingress import PipelineIngress
+from headwater.services.pipeline_query import PipelineQuery
+from headwater.services.pipeline_runs import PipelineRuns
+from headwater.services.pipelines import Pipelines
 from headwater.services.policies import Policies
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
@@ -60,13 +67,19 @@ class Runtime:
     runners: Runners
     registry: ConnectorRegistry = field(default_factory=ConnectorRegistry)
     loops: list[Loop] = field(default_factory=list)  # background services, run by start()
+    supervisor: Supervisor | None = None
 
     def start(self) -> None:
-        """Start the background services (the scheduler, the liveness heartbeat)."""
+        """Start the background services: the liveness heartbeat, the scheduler and the
+        supervisor of continuous connectors."""
         for loop in self.loops:
             loop.start()
+        if self.supervisor is not None and self.settings.pipelines.enabled:
+            self.supervisor.start()
 
     def close(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()  # commits what connectors buffered, releases leases
         for loop in self.loops:
             loop.stop()
         self.executor.shutdown(wait=True)
@@ -130,6 +143,15 @@ def build_runtime(
         settings.faults.pause_after_batch,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
+    query_engine = DuckDBQueryEngine(settings.query)
+    pipeline_commits = PipelineCommits(store, datasets)
+    supervisor = Supervisor(
+        PipelineRuns(uow, clock),
+        pipeline_commits,
+        transports(),
+        settings.pipelines,
+        tuple(settings.options_for_connectors()["file"]["allowed_dirs"]),
+    )
     executions.dispatcher = executor
     scheduler = Scheduler(
         uow, clock, me, executor, SchedulerLimits(keep_ticks=settings.scheduler.keep_ticks)
@@ -141,7 +163,7 @@ def build_runtime(
         tokens=Tokens(uow, clock),
         datasets=datasets,
         dataset_access=DatasetAccess(uow),
-        query=Query(uow, store, DuckDBQueryEngine(settings.query)),
+        query=Query(uow, store, query_engine),
         accounts=Accounts(uow, clock),
         streams=Streams(uow, clock, registry),
         executions=executions,
@@ -159,6 +181,11 @@ def build_runtime(
             settings.oauth_token_ttl_seconds,
         ),
         policies=Policies(uow),
+        pipelines=Pipelines(uow, clock),
+        pipeline_ingress=PipelineIngress(
+            uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
+        ),
+        pipeline_query=PipelineQuery(uow, store, query_engine),
     )
     recovery = Recovery(uow, clock, staging, committer, runners)
     recovery.run()
@@ -173,6 +200,7 @@ def build_runtime(
         runners=runners,
         registry=registry,
         loops=loops,
+        supervisor=supervisor,
     )
 
 

@@ -88,6 +88,50 @@ class FaultSettings(BaseSettings):
     )
 
 
+class PipelineSettings(BaseSettings):
+    """Continuous connectors (`HEADWATER_PIPELINES__COMMIT_INTERVAL_SECONDS`, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_PIPELINES__", extra="ignore")
+
+    enabled: bool = Field(
+        default=True, description="Run pipelines' connectors in this process (the supervisor)."
+    )
+    commit_interval_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="A connector commits what it buffered at least this often (commit latency).",
+    )
+    max_batch_records: int = Field(
+        default=200_000, ge=1, description="A connector commits once it buffered this many."
+    )
+    lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a process holds a pipeline without renewing; after that another "
+        "process may take its connectors over.",
+    )
+    poll_seconds: float = Field(
+        default=0.2, gt=0, description="How often the supervisor reads desired states."
+    )
+    compact_every_seconds: float = Field(
+        default=60.0, gt=0, description="How often running tables are checked for compaction."
+    )
+    compact_min_files: int = Field(
+        default=32, ge=2, description="Compact a table once it has this many files."
+    )
+    vacuum_retention_hours: float = Field(
+        default=1.0,
+        ge=0,
+        description="Files replaced by compaction stay this long, for queries still reading "
+        "an older version.",
+    )
+    ingress_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long an ingress request into a paused pipeline waits for it to run.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HEADWATER_", env_nested_delimiter="__", extra="ignore"
@@ -144,6 +188,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
+    pipelines: PipelineSettings = Field(default_factory=PipelineSettings)
 
     @property
     def metadata_url(self) -> str:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from headwater import __version__
 from headwater.api import domo, domo_public
 from headwater.api.errors import install_error_handlers
+from headwater.api.feldera import create_feldera_app
 from headwater.api.native import health
 from headwater.services.container import Services
 
@@ -22,4 +23,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(health.router)
     app.include_router(domo.router)
     app.include_router(domo_public.router)
+    app.mount("/v0", create_feldera_app(services))
     return app

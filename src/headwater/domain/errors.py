@@ -8,6 +8,10 @@ HeadwaterError
 ├── PermissionDenied      known to the caller, but not theirs to do (403)
 ├── NotFound              does not exist, or the caller may not know it does (404)
 └── Conflict              valid, but not in the current state (409)
+
+Pipelines add: UnknownPipeline, UnknownTable, UnknownConnector (NotFound); InvalidProgram,
+InvalidAction (InvalidInput); RecordErrors (BadData); DuplicateName, PipelineBusy,
+PipelineNotDeployed, StaleToken (Conflict).
 """
 
 from __future__ import annotations
@@ -52,3 +56,54 @@ class NotFound(HeadwaterError):
 
 class Conflict(HeadwaterError):
     code = "CONFLICT"
+
+
+# -- pipelines (continuous connectors) ------------------------------------------------------
+class UnknownPipeline(NotFound):
+    code = "UNKNOWN_PIPELINE"
+
+
+class UnknownTable(NotFound):
+    code = "UNKNOWN_TABLE"
+
+
+class UnknownConnector(NotFound):
+    code = "UNKNOWN_CONNECTOR"
+
+
+class InvalidProgram(InvalidInput):
+    """A pipeline definition (SQL or JSON) that does not parse or does not hold together."""
+
+    code = "INVALID_PROGRAM"
+
+
+class InvalidAction(InvalidInput):
+    code = "INVALID_ACTION"
+
+
+class RecordErrors(BadData):
+    """Records that do not parse; `details["errors"]` lists them. Valid ones still landed."""
+
+    code = "RECORD_ERRORS"
+
+
+class DuplicateName(Conflict):
+    code = "DUPLICATE_NAME"
+
+
+class PipelineBusy(Conflict):
+    """The pipeline is not in a state that allows this (edit or delete while not stopped...)."""
+
+    code = "PIPELINE_BUSY"
+
+
+class PipelineNotDeployed(Conflict):
+    """The pipeline is stopped, so it has no running state to show or change."""
+
+    code = "PIPELINE_NOT_DEPLOYED"
+
+
+class StaleToken(Conflict):
+    """A completion token from another incarnation of the pipeline."""
+
+    code = "STALE_TOKEN"

@@ -15,6 +15,7 @@ from headwater.domain.datasets import Column, Dataset, UpdateMethod
 from headwater.domain.executions import Execution, ExecutionState, Phase
 from headwater.domain.oauth import OAuthClient
 from headwater.domain.parts import Part
+from headwater.domain.pipelines import ConnectorState, Pipeline, RuntimeStatus
 from headwater.domain.policies import Policy, RowFilter
 from headwater.domain.runners import Runner
 from headwater.domain.streams import Stream
@@ -179,6 +180,36 @@ class PolicyRepository(Protocol):
     def delete(self, policy_id: int) -> None: ...
 
 
+class PipelineRepository(Protocol):
+    def add(self, pipeline: Pipeline) -> None: ...
+    def find(self, pipeline_id: str) -> Pipeline | None: ...
+    def find_by_name(self, name: str) -> Pipeline | None: ...
+    def all(self) -> list[Pipeline]: ...
+    def update(self, pipeline: Pipeline) -> None:
+        """Save what the API changes (definition, desired status...); not the lease."""
+        ...
+
+    def delete(self, pipeline_id: str) -> None: ...
+    def take_lease(self, pipeline_id: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Hold or renew the lease if it is free, lapsed or already `owner`'s."""
+        ...
+
+    def release_lease(self, pipeline_id: str, owner: str) -> None: ...
+    def report_runtime(self, pipeline_id: str, owner: str, status: RuntimeStatus) -> bool:
+        """The lease holder's runtime status; False if `owner` no longer holds the lease."""
+        ...
+
+    def connectors(self, pipeline_id: str) -> list[ConnectorState]: ...
+    def put_connector(self, state: ConnectorState) -> None: ...
+    def delete_connectors(self, pipeline_id: str) -> None: ...
+    def set_connector_flags(
+        self, pipeline_id: str, table: str, name: str, *, paused: bool, waiting: bool
+    ) -> bool: ...
+    def save_connector_progress(self, state: ConnectorState) -> None:
+        """Stats and end of input, as the lease holder counted them; not the flags."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One metadata transaction. Leaving the block without `commit()` rolls back."""
 
@@ -205,6 +236,8 @@ class UnitOfWork(Protocol):
     def oauth_clients(self) -> OAuthClientRepository: ...
     @property
     def policies(self) -> PolicyRepository: ...
+    @property
+    def pipelines(self) -> PipelineRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -280,12 +313,51 @@ class DatasetStore(Protocol):
 
     def drop(self, dataset_id: str) -> None: ...
 
+    def apply_changes(
+        self,
+        dataset_id: str,
+        columns: Sequence[Column],
+        inserts: Any,
+        deletes: Any,
+        key_columns: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> CommitResult:
+        """One commit that deletes rows and inserts (upserts, with keys) others.
+
+        With key columns, an insert replaces the row with its key and a delete removes it;
+        without, a delete removes the rows equal to it in every column."""
+        ...
+
+    def compact(self, dataset_id: str, min_files: int, retention_hours: float) -> int:
+        """Rewrite small files into big ones once there are `min_files`; vacuum files that
+        left the table more than `retention_hours` ago. Returns the files removed."""
+        ...
+
 
 @dataclass(frozen=True)
 class QueryResult:
     columns: list[str]
     types: list[str]
     rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class QueryTable:
+    """A table a multi-table query may read: its committed files, its columns, and the rows
+    the caller may see of it (row-level policies; None for all)."""
+
+    name: str
+    files: list[str] | None
+    columns: Sequence[Column]
+    row_filter: RowFilter | None = None
+
+
+@dataclass(frozen=True)
+class QueryView:
+    """A view over the query's tables (and earlier views), checked like the query itself."""
+
+    name: str
+    sql: str
 
 
 class QueryEngine(Protocol):
@@ -310,6 +382,10 @@ class QueryEngine(Protocol):
     ) -> Iterator[bytes]:
         """The dataset (filtered) as CSV, produced chunk by chunk: bounded memory."""
         ...
+
+    def query_relations(
+        self, sql: str, tables: Sequence[QueryTable], views: Sequence[QueryView] = ()
+    ) -> QueryResult: ...
 
 
 class TokenSigner(Protocol):

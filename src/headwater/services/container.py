@@ -14,6 +14,9 @@ from headwater.services.datasets import Datasets
 from headwater.services.executions import Executions
 from headwater.services.groups import Groups
 from headwater.services.oauth import OAuth
+from headwater.services.pipeline_ingress import PipelineIngress
+from headwater.services.pipeline_query import PipelineQuery
+from headwater.services.pipelines import Pipelines
 from headwater.services.policies import Policies
 from headwater.services.query import Query
 from headwater.services.scheduler import Scheduler
@@ -42,3 +45,6 @@ class Services:
     scheduler: Scheduler
     oauth: OAuth
     policies: Policies
+    pipelines: Pipelines
+    pipeline_ingress: PipelineIngress
+    pipeline_query: PipelineQuery

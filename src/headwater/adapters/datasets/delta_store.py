@@ -29,6 +29,9 @@ from headwater.domain.errors import BadData, InvalidInput
 from headwater.domain.ports import CommitResult, StagedFile
 from headwater.tabular.types import arrow_schema
 
+HISTORY_WINDOWS = (200, 20_000, None)
+CHANGE_OP = "__headwater_op"  # in a change batch: 'i' insert (upsert with keys) or 'd' delete
+
 
 class _Counted:
     """Batches cast to the dataset schema on their way to Delta, counted as they pass."""
@@ -267,14 +270,82 @@ class DeltaDatasetStore:
         table = self._table(dataset_id)
         if table is None:
             return None
-        for entry in table.history():  # newest first
-            if entry.get(key) == value:
-                return {k: v for k, v in entry.items() if isinstance(v, str)}
+        # Newest first, reading more of the log only when the recent commits do not have it:
+        # a table fed continuously has many thousands of commits.
+        for limit in HISTORY_WINDOWS:
+            entries = table.history(limit)
+            for entry in entries:
+                if entry.get(key) == value:
+                    return {k: v for k, v in entry.items() if isinstance(v, str)}
+            if limit is None or len(entries) < limit:
+                return None
         return None
 
     def drop(self, dataset_id: str) -> None:
         with self._lock(dataset_id):
             shutil.rmtree(self._path(dataset_id), ignore_errors=True)
+
+    def apply_changes(
+        self,
+        dataset_id: str,
+        columns: Sequence[Column],
+        inserts: Any,
+        deletes: Any,
+        key_columns: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> CommitResult:
+        schema = arrow_schema(columns)
+        table = self._table(dataset_id)
+        if table is None or (deletes.num_rows == 0 and not key_columns):
+            # Nothing to match against (or only inserts into a multiset): a plain append.
+            return self.commit(dataset_id, columns, inserts, UpdateMethod.APPEND, (), metadata)
+        source = pa.concat_tables([inserts.cast(schema), deletes.cast(schema)]).append_column(
+            CHANGE_OP,
+            pa.array(["i"] * inserts.num_rows + ["d"] * deletes.num_rows, pa.string()),
+        )
+        names = [c.name for c in columns]
+        keys = list(key_columns) or names
+        matches = " AND ".join(f'(t."{k}" IS NOT DISTINCT FROM s."{k}")' for k in keys)
+        if not key_columns:  # a multiset: inserts never match, so duplicates stay duplicates
+            matches += f" AND (s.{CHANGE_OP} = 'd')"
+        values = {f'"{n}"': f's."{n}"' for n in names}
+        properties = CommitProperties(custom_metadata=metadata) if metadata else None
+        with self._lock(dataset_id):
+            merge = table.merge(
+                source,
+                predicate=matches,
+                source_alias="s",
+                target_alias="t",
+                commit_properties=properties,
+            )
+            if key_columns:
+                merge = merge.when_matched_update(values, predicate=f"s.{CHANGE_OP} = 'i'")
+            merge.when_matched_delete(predicate=f"s.{CHANGE_OP} = 'd'").when_not_matched_insert(
+                values, predicate=f"s.{CHANGE_OP} = 'i'"
+            ).execute()
+            table = DeltaTable(str(self._path(dataset_id)))
+        return CommitResult(
+            version=table.version(),
+            row_count=_row_count(table),
+            rows_written=inserts.num_rows + deletes.num_rows,
+            bytes_written=0,
+        )
+
+    def compact(self, dataset_id: str, min_files: int, retention_hours: float) -> int:
+        # Not under the writers' lock: compaction rewrites files without changing data, and
+        # Delta's commit protocol lets it land beside concurrent appends.
+        table = self._table(dataset_id)
+        if table is None or len(table.file_uris()) < min_files:
+            return 0
+        table.optimize.compact()
+        # Files leave the table at once but stay on disk for `retention_hours`, so a query
+        # or reader still on an older version keeps reading them.
+        removed = table.vacuum(
+            retention_hours=int(retention_hours),
+            dry_run=False,
+            enforce_retention_duration=False,
+        )
+        return len(removed)
 
 
 def _read_files(paths: Sequence[str], schema: pa.Schema) -> pa.RecordBatchReader:

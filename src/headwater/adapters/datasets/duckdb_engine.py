@@ -18,11 +18,11 @@ import duckdb
 import pyarrow.csv as pa_csv
 
 from headwater.adapters.datasets.row_filter_sql import predicate
-from headwater.adapters.datasets.sql_sandbox import prepare_query
+from headwater.adapters.datasets.sql_sandbox import prepare_query, prepare_query_over
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidQuery
 from headwater.domain.policies import RowFilter
-from headwater.domain.ports import QueryResult
+from headwater.domain.ports import QueryResult, QueryTable, QueryView
 from headwater.settings import QuerySettings
 
 VIEW = "__dataset"
@@ -109,6 +109,44 @@ class DuckDBQueryEngine:
             },
         )
 
+    def query_relations(
+        self, sql: str, tables: Sequence[QueryTable], views: Sequence[QueryView] = ()
+    ) -> QueryResult:
+        """SQL over several tables (a pipeline's) and views defined on them, in the same
+        sandbox: every view's SQL and the query pass the same checks, and the connection may
+        read exactly the tables' files."""
+        relations = {t.name.lower(): f"__table_{i}" for i, t in enumerate(tables)}
+        readable = "the pipeline's tables and views"
+        view_sql = []
+        for index, view in enumerate(views):
+            view_sql.append(prepare_query_over(view.sql, relations, readable))
+            relations[view.name.lower()] = f"__view_{index}"
+        prepared = prepare_query_over(sql, relations, readable)
+        # A table the caller may see no row of is read from no file at all.
+        readable_files = [
+            (t.files or []) if t.row_filter is None or not t.row_filter.nothing else []
+            for t in tables
+        ]
+        all_files = [f for files in readable_files for f in files]
+        connection = self._connect()
+        try:
+            self._lock_down(connection, all_files)
+            for index, table in enumerate(tables):
+                self._create_view(
+                    connection,
+                    readable_files[index],
+                    table.columns,
+                    table.row_filter,
+                    f"__table_{index}",
+                )
+            for index, body in enumerate(view_sql):
+                connection.execute(f"CREATE TEMP VIEW {_quote(f'__view_{index}')} AS {body}")
+            return self._run(connection, prepared)
+        except duckdb.Error as exc:  # a view that does not bind
+            raise InvalidQuery(str(exc).splitlines()[0]) from None
+        finally:
+            connection.close()
+
     @staticmethod
     def _lock_down(connection: duckdb.DuckDBPyConnection, files: list[str]) -> None:
         connection.execute("SET allowed_paths = $1", [files])
@@ -121,6 +159,7 @@ class DuckDBQueryEngine:
         files: list[str],
         columns: Sequence[Column],
         row_filter: RowFilter | None = None,
+        name: str = VIEW,
     ) -> None:
         if files:
             listed = ", ".join(_literal(f) for f in files)
@@ -137,7 +176,7 @@ class DuckDBQueryEngine:
                 or "NULL AS no_columns"
             )
             source = f"SELECT {typed} WHERE false"
-        connection.execute(f"CREATE TEMP VIEW {_quote(VIEW)} AS {source}")
+        connection.execute(f"CREATE TEMP VIEW {_quote(name)} AS {source}")
 
     def _run(self, connection: duckdb.DuckDBPyConnection, prepared: str) -> QueryResult:
         limit = self._settings.max_rows

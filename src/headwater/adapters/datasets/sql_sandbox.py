@@ -38,6 +38,15 @@ DENIED_PREFIXES = ("duckdb_", "pragma_", "read_", "parquet_", "sqlite_", "postgr
 
 def prepare_query(sql: str, table_names: set[str], view_name: str) -> str:
     """The query, checked and rewritten to read `view_name` wherever it named the dataset."""
+    return prepare_query_over(sql, dict.fromkeys(table_names, view_name), ONE_DATASET)
+
+
+ONE_DATASET = "this dataset (call it `table`)"
+
+
+def prepare_query_over(sql: str, relations: dict[str, str], readable: str) -> str:
+    """The query, checked and rewritten so each name in `relations` reads its view; `readable`
+    says in errors what the query may read."""
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except ParseError as exc:
@@ -54,9 +63,9 @@ def prepare_query(sql: str, table_names: set[str], view_name: str) -> str:
             raise InvalidQuery(f"only SELECT queries are allowed, not {node.key.upper()}")
     _check_functions(tree)
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    wanted = {name.lower() for name in table_names}
+    wanted = {name.lower(): view for name, view in relations.items()}
     for table in list(tree.find_all(exp.Table)):
-        _rewrite_table(table, ctes, wanted, view_name)
+        _rewrite_table(table, ctes, wanted, readable)
     return tree.sql(dialect="duckdb")
 
 
@@ -68,24 +77,19 @@ def _check_functions(tree: Any) -> None:
             raise InvalidQuery(f"the function {name} is not available in queries")
 
 
-def _rewrite_table(table: exp.Table, ctes: set[str], wanted: set[str], view_name: str) -> None:
+def _rewrite_table(table: exp.Table, ctes: set[str], wanted: dict[str, str], readable: str) -> None:
     if not isinstance(table.this, exp.Identifier):
-        raise InvalidQuery(
-            "table functions are not available: a query can read only this dataset "
-            "(call it `table`)"
-        )
+        raise InvalidQuery(f"table functions are not available: a query can read only {readable}")
     if table.args.get("db") or table.args.get("catalog"):
         raise InvalidQuery(
-            f"unknown table {table.sql(dialect='duckdb')}: a query can read only "
-            "this dataset (call it `table`)"
+            f"unknown table {table.sql(dialect='duckdb')}: a query can read only {readable}"
         )
     name = table.name.lower()
     if name in ctes:
         return
     if name not in wanted:
-        raise InvalidQuery(
-            f"unknown table {table.name!r}: a query can read only this dataset (call it `table`)"
-        )
+        raise InvalidQuery(f"unknown table {table.name!r}: a query can read only {readable}")
+    view_name = wanted[name]
     if not table.alias:
         # Keep `table.column` references working after the rename.
         table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name, quoted=True)))

@@ -254,3 +254,44 @@ pdp_policies = sa.Table(
     sa.Column("group_ids", sa.JSON, nullable=False),
     sa.Column("virtual_user_ids", sa.JSON, nullable=False),
 )
+
+pipelines = sa.Table(
+    "pipelines",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("owner_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("program_code", sa.Text, nullable=False),
+    # The parsed program (tables, columns, connectors, views) and table -> dataset id.
+    sa.Column("program", sa.JSON, nullable=False),
+    sa.Column("table_datasets", sa.JSON, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("runtime_config", sa.JSON, nullable=False),
+    sa.Column("program_config", sa.JSON, nullable=False),
+    sa.Column("desired_status", sa.String(16), nullable=False),
+    sa.Column("runtime_status", sa.String(16), nullable=False),
+    # Which `headwater serve` process runs the connectors, until when (renewed while it does).
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime, nullable=True),
+    sa.Column("incarnation", sa.String(36), nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("storage_status", sa.String(16), nullable=False),
+    sa.Column("deployment_error", sa.JSON, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+pipeline_connectors = sa.Table(
+    "pipeline_connectors",
+    metadata,
+    sa.Column("pipeline_id", sa.ForeignKey("pipelines.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("table_name", sa.String(255), primary_key=True),
+    sa.Column("connector_name", sa.String(255), primary_key=True),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("waiting", sa.Boolean, nullable=False),
+    sa.Column("end_of_input", sa.Boolean, nullable=False),
+    sa.Column("stats", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

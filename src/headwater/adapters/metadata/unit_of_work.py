@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy.engine import Connection, Engine
@@ -10,6 +11,7 @@ from headwater.adapters.metadata.accounts import SqlAccountRepository
 from headwater.adapters.metadata.datasets import SqlDatasetRepository
 from headwater.adapters.metadata.executions import SqlExecutionRepository
 from headwater.adapters.metadata.oauth_clients import SqlOAuthClientRepository
+from headwater.adapters.metadata.pipelines import SqlPipelineRepository
 from headwater.adapters.metadata.policies import SqlPolicyRepository
 from headwater.adapters.metadata.runners import SqlRunnerRepository
 from headwater.adapters.metadata.streams import SqlStreamRepository
@@ -31,6 +33,7 @@ class SqlUnitOfWork:
     runners: SqlRunnerRepository
     oauth_clients: SqlOAuthClientRepository
     policies: SqlPolicyRepository
+    pipelines: SqlPipelineRepository
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -51,6 +54,7 @@ class SqlUnitOfWork:
         self.runners = SqlRunnerRepository(self._connection)
         self.oauth_clients = SqlOAuthClientRepository(self._connection)
         self.policies = SqlPolicyRepository(self._connection)
+        self.pipelines = SqlPipelineRepository(self._connection, lambda: datetime.now(UTC))
         return self
 
     def __exit__(

@@ -1,0 +1,44 @@
+"""Input connectors: `/v0/pipelines/{p}/tables/{t}/connectors/{c}/start|pause|stats` and the
+pipeline's `/stats`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.wire import connector_json, stats_json
+
+router = APIRouter()
+
+
+@router.get("/pipelines/{name}/stats")
+def stats(
+    name: str, caller: Caller, services: ServicesDep, include_connector_errors: bool = False
+) -> dict[str, Any]:
+    view = services.pipelines.stats(caller, name)
+    return stats_json(view, include_connector_errors)
+
+
+@router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/stats")
+def connector_stats(
+    name: str, table: str, connector: str, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    _, state = services.pipelines.connector(caller, name, table, connector)
+    return connector_json(state, full=True)
+
+
+@router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/completion_token")
+def completion_token(
+    name: str, table: str, connector: str, caller: Caller, services: ServicesDep
+) -> dict[str, str]:
+    return {"token": services.pipeline_ingress.connector_token(caller, name, table, connector)}
+
+
+@router.post("/pipelines/{name}/tables/{table}/connectors/{connector}/{action}")
+def connector_action(
+    name: str, table: str, connector: str, action: str, caller: Caller, services: ServicesDep
+) -> Response:
+    services.pipelines.connector_action(caller, name, table, connector, action)
+    return Response(status_code=200)

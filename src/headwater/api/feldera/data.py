@@ -1,0 +1,92 @@
+"""Data in and out of a pipeline: HTTP ingress, completion tokens, ad-hoc queries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from headwater.api.auth import Caller, ServicesDep
+from headwater.domain.errors import InvalidInput
+from headwater.domain.pipelines import Format
+from headwater.domain.ports import QueryResult
+
+router = APIRouter()
+
+
+@router.post("/pipelines/{name}/ingress/{table}")
+async def ingress(
+    name: str,
+    table: str,
+    request: Request,
+    caller: Caller,
+    services: ServicesDep,
+    format: str = "json",
+    update_format: str = "insert_delete",
+    array: bool = False,
+    force: bool = False,
+) -> dict[str, str]:
+    body = await request.body()
+    config: dict[str, Any] = {"update_format": update_format, "array": array}
+    token = await run_in_threadpool(
+        services.pipeline_ingress.push, caller, name, table, body, Format(format, config), force
+    )
+    return {"token": token}
+
+
+@router.get("/pipelines/{name}/completion_status")
+def completion_status(name: str, token: str, caller: Caller, services: ServicesDep) -> JSONResponse:
+    done = services.pipeline_ingress.completion(caller, name, token)
+    return JSONResponse(
+        {"status": done.status, "step": done.version},
+        status_code=200 if done.status == "complete" else 202,
+    )
+
+
+@router.get("/pipelines/{name}/query")
+def query(
+    name: str, sql: str, caller: Caller, services: ServicesDep, format: str = "json"
+) -> Response:
+    if format not in ("json", "text"):
+        raise InvalidInput(
+            f"format {format!r} is not supported here; use json or text", code="INVALID_QUERY"
+        )
+    result = services.pipeline_query.execute(caller, name, sql)
+    if format == "text":
+        # exactly `text/plain`: the feldera client returns text only on that exact type
+        return Response(_text(result).encode(), headers={"Content-Type": "text/plain"})
+    return StreamingResponse(_ndjson(result), media_type="application/x-ndjson")
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _ndjson(result: QueryResult) -> Iterator[bytes]:
+    for row in result.rows:
+        record = {c: _value(v) for c, v in zip(result.columns, row, strict=True)}
+        yield (json.dumps(record, default=str) + "\n").encode()
+
+
+def _text(result: QueryResult) -> str:
+    cells = [[str(c) for c in result.columns]] + [
+        ["NULL" if v is None else str(_value(v)) for v in row] for row in result.rows
+    ]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(result.columns))]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    rows = [
+        "| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |" for r in cells
+    ]
+    return "\n".join([line, rows[0], line, *rows[1:], line]) + "\n"

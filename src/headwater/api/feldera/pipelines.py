@@ -1,0 +1,156 @@
+"""Pipeline definitions and lifecycle: `/v0/config`, `/v0/pipelines[/{name}[/{action}]]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict
+
+from headwater import __version__
+from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.wire import pipeline_json
+from headwater.services.pipelines import PipelineDraft
+
+router = APIRouter()
+
+
+class PipelineBody(BaseModel):
+    """Feldera's `PostPutPipeline`, plus `tables`/`views` for a definition in JSON."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    program_code: str | None = None
+    tables: list[Any] | None = None
+    views: list[Any] | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+    runtime_config: dict[str, Any] | None = None
+    program_config: dict[str, Any] | None = None
+    udf_rust: str | None = None
+    udf_toml: str | None = None
+
+    def draft(self) -> PipelineDraft:
+        return PipelineDraft(
+            name=self.name,
+            program_code=self.program_code,
+            tables=self.tables,
+            views=self.views,
+            description=self.description,
+            tags=self.tags,
+            runtime_config=self.runtime_config,
+            program_config=self.program_config,
+        )
+
+
+@router.get("/config")
+def config(_: Caller) -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "edition": "Open source",
+        "revision": "",
+        "runtime_revision": "",
+        "changelog_url": "",
+        "license_validity": None,
+        "telemetry": "",
+        "update_info": None,
+        "unstable_features": "",
+    }
+
+
+@router.get("/cluster_healthz")
+def cluster_healthz(_: Caller) -> dict[str, Any]:
+    return {
+        "all_healthy": True,
+        "api": {"healthy": True},
+        "compiler": {"healthy": True},
+        "runner": {"healthy": True},
+    }
+
+
+@router.get("/pipelines")
+def list_pipelines(
+    caller: Caller, services: ServicesDep, selector: str = "all"
+) -> list[dict[str, Any]]:
+    return [pipeline_json(v, selector) for v in services.pipelines.list(caller)]
+
+
+@router.post("/pipelines", status_code=201)
+def create(body: PipelineBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    return pipeline_json(services.pipelines.create(caller, body.draft()))
+
+
+@router.get("/pipelines/{name}")
+def get(name: str, caller: Caller, services: ServicesDep, selector: str = "all") -> dict[str, Any]:
+    return pipeline_json(services.pipelines.get(caller, name), selector)
+
+
+@router.put("/pipelines/{name}")
+def put(
+    name: str, body: PipelineBody, caller: Caller, services: ServicesDep, response: Response
+) -> dict[str, Any]:
+    view, created = services.pipelines.put(caller, name, body.draft())
+    response.status_code = 201 if created else 200
+    return pipeline_json(view)
+
+
+@router.patch("/pipelines/{name}")
+def patch(name: str, body: dict[str, Any], caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    return pipeline_json(services.pipelines.patch(caller, name, body))
+
+
+@router.delete("/pipelines/{name}")
+def delete(name: str, caller: Caller, services: ServicesDep) -> Response:
+    services.pipelines.delete(caller, name)
+    return Response(status_code=200)
+
+
+@router.post("/pipelines/{name}/start", status_code=202)
+def start(
+    name: str,
+    caller: Caller,
+    services: ServicesDep,
+    initial: str = "running",
+    dismiss_error: bool = Query(True),
+) -> Response:
+    services.pipelines.start(caller, name, initial, dismiss_error)
+    return Response(status_code=202)
+
+
+@router.post("/pipelines/{name}/pause", status_code=202)
+def pause(name: str, caller: Caller, services: ServicesDep) -> Response:
+    services.pipelines.pause(caller, name)
+    return Response(status_code=202)
+
+
+@router.post("/pipelines/{name}/resume", status_code=202)
+def resume(name: str, caller: Caller, services: ServicesDep) -> Response:
+    services.pipelines.resume(caller, name)
+    return Response(status_code=202)
+
+
+@router.post("/pipelines/{name}/activate", status_code=202)
+def activate(name: str, caller: Caller, services: ServicesDep) -> Response:
+    services.pipelines.resume(caller, name)
+    return Response(status_code=202)
+
+
+@router.post("/pipelines/{name}/stop", status_code=202)
+def stop(name: str, caller: Caller, services: ServicesDep, force: bool = False) -> Response:
+    # force or not, the connectors commit what they buffered: unacknowledged input would
+    # be read again anyway, so a checkpoint-free stop loses nothing either way.
+    services.pipelines.stop(caller, name)
+    return Response(status_code=202)
+
+
+@router.post("/pipelines/{name}/clear", status_code=202)
+def clear(name: str, caller: Caller, services: ServicesDep) -> Response:
+    services.pipelines.clear(caller, name)
+    return Response(status_code=202)
+
+
+@router.post("/pipelines/{name}/dismiss_error")
+def dismiss_error(name: str, caller: Caller, services: ServicesDep) -> Response:
+    services.pipelines.dismiss_error(caller, name)
+    return Response(status_code=200)

@@ -1,0 +1,72 @@
+"""What every continuous transport implements, and what it is given.
+
+A source reads from where its position says, hands over payloads (bytes to decode) or ready
+Arrow rows, and learns after each commit which position is now durable, so it can
+acknowledge the source up to there. `pause()` stops fetching at the source itself: nothing is
+read, requested or buffered while a connector is paused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from headwater.domain.datasets import Column
+
+
+class FatalSourceError(Exception):
+    """The connector cannot run as configured (bad config, missing file...): it stops."""
+
+
+class TransientSourceError(Exception):
+    """The source failed for now (connection lost...): counted, then retried with backoff."""
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    pipeline: str
+    table: str
+    connector: str
+    config: dict[str, Any]
+    columns: tuple[Column, ...]
+    allowed_dirs: tuple[str, ...] = ()  # for file_input: what the operator lets it read
+    max_queued_records: int = 1_000_000
+
+    @property
+    def stable_id(self) -> str:
+        """A name for this connector at the source (durable consumer, MQTT client id)."""
+        raw = f"headwater-{self.pipeline}-{self.table}-{self.connector}"
+        return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in raw)
+
+
+@dataclass
+class Fetched:
+    payloads: list[bytes] = field(default_factory=list)
+    rows: pa.Table | None = None  # sources that make rows themselves (datagen)
+    position: dict[str, Any] | None = None  # the position after everything fetched so far
+    end_of_input: bool = False
+    nbytes: int = 0
+    duplicates: int = 0  # redelivered records dropped because they were already taken
+    idle: bool = False  # the source had nothing more right now: a good moment to commit
+
+    @property
+    def records(self) -> int:
+        return self.rows.num_rows if self.rows is not None else len(self.payloads)
+
+
+class Source(Protocol):
+    def open(self, position: dict[str, Any] | None) -> None: ...
+    def fetch(self, max_records: int, timeout: float) -> Fetched: ...
+    def ack(self, position: dict[str, Any] | None) -> None:
+        """Everything up to `position` is committed: acknowledge it at the source."""
+        ...
+
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class SourceFactory(Protocol):
+    def __call__(self, context: SourceContext) -> Source: ...

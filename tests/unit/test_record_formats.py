@@ -1,0 +1,97 @@
+"""Records from bytes: JSON (raw, insert/delete, arrays), CSV, and what bad records become."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from headwater.domain.datasets import Column, ColumnType
+from headwater.domain.errors import InvalidInput
+from headwater.domain.pipelines import Format
+from headwater.services.record_formats import RecordFormat
+
+COLUMNS = (
+    Column("id", ColumnType.LONG),
+    Column("name", ColumnType.STRING),
+    Column("price", ColumnType.DECIMAL),
+    Column("at", ColumnType.DATETIME),
+)
+
+
+def test_clean_ndjson_takes_the_arrow_path_and_keeps_every_row() -> None:
+    decoder = RecordFormat(COLUMNS, Format("json"))
+    changes = decoder.decode([b'{"id": 1, "name": "a"}', b'{"id": 2, "name": "b"}'])
+    assert changes.inserts.column("id").to_pylist() == [1, 2]
+    assert changes.errors == []
+    assert changes.records == 2
+
+
+def test_bad_records_are_errors_showing_the_record_and_good_ones_stay() -> None:
+    decoder = RecordFormat(COLUMNS, Format("json"))
+    changes = decoder.decode(
+        [b'{"id": 1}', b'{"id": "one"}', b"{nope", b"[1, 2]", b'{"ID": 5, "Name": "x"}'], 10
+    )
+    assert changes.inserts.to_pylist() == [
+        {"id": 1, "name": None, "price": None, "at": None},
+        {"id": 5, "name": "x", "price": None, "at": None},  # unquoted names: any case
+    ]
+    assert [(e.index, e.record) for e in changes.errors] == [
+        (11, '{"id": "one"}'),
+        (12, "{nope"),
+        (13, "[1, 2]"),
+    ]
+    assert "is not a LONG" in changes.errors[0].description()
+
+
+def test_values_convert_to_their_column_types() -> None:
+    decoder = RecordFormat(COLUMNS, Format("json"))
+    changes = decoder.decode([b'{"id": 1, "price": 12.25, "at": "2024-05-01T10:00:00Z"}'])
+    (row,) = changes.inserts.to_pylist()
+    assert row["price"] == Decimal("12.25")
+    assert row["at"] == datetime(2024, 5, 1, 10, 0)
+
+
+def test_insert_delete_with_a_key_the_last_operation_wins() -> None:
+    decoder = RecordFormat(COLUMNS, Format("json", {"update_format": "insert_delete"}), ("id",))
+    changes = decoder.decode(
+        [
+            b'{"insert": {"id": 1, "name": "a"}}',
+            b'{"insert": {"id": 1, "name": "b"}}',
+            b'{"insert": {"id": 2}}',
+            b'{"delete": {"id": 2}}',
+            b'{"delete": {"id": 3}}',
+            b'{"update": {"id": 4, "name": "u"}}',
+            b'{"upsert": {"id": 5}}',
+        ]
+    )
+    assert [(r["id"], r["name"]) for r in changes.inserts.to_pylist()] == [(1, "b"), (4, "u")]
+    assert sorted(r["id"] for r in changes.deletes.to_pylist()) == [2, 3]
+    assert [e.record for e in changes.errors] == ['{"upsert": {"id": 5}}']
+
+
+def test_arrays_wrap_the_rows_of_one_payload() -> None:
+    decoder = RecordFormat(COLUMNS, Format("json", {"array": True}))
+    changes = decoder.decode([b'[{"id": 1}, {"id": 2}]', b'{"id": 3}'])
+    assert changes.inserts.column("id").to_pylist() == [1, 2]
+    assert changes.errors[0].message == "expected a JSON array"
+
+
+def test_csv_without_a_header_and_its_bad_lines() -> None:
+    decoder = RecordFormat(COLUMNS[:3], Format("csv"))
+    clean = decoder.decode([b"1,a,2.5", b"2,,3"])
+    assert clean.inserts.to_pylist() == [
+        {"id": 1, "name": "a", "price": Decimal("2.5")},
+        {"id": 2, "name": None, "price": Decimal("3")},
+    ]
+    mixed = decoder.decode([b"1,a,2.5\nx,b,1\n3,c"])
+    assert mixed.inserts.column("id").to_pylist() == [1]
+    assert [e.record for e in mixed.errors] == ["x,b,1", "3,c"]
+
+
+def test_unknown_formats_are_refused() -> None:
+    with pytest.raises(InvalidInput):
+        RecordFormat(COLUMNS, Format("avro"))
+    with pytest.raises(InvalidInput):
+        RecordFormat(COLUMNS, Format("json", {"update_format": "debezium"}))
