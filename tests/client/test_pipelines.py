@@ -41,13 +41,6 @@ def settings(settings: Settings) -> Settings:
     )
 
 
-@pytest.fixture
-def running(server: LiveServer) -> LiveServer:
-    """The server with its background services: the supervisor runs pipelines' connectors."""
-    server.runtime.start()
-    return server
-
-
 def eventually(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -4,7 +4,6 @@ lifecycle, statistics and queries."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -128,14 +127,11 @@ def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The new pipeline's name.", show_default=False)],
     sql: Annotated[
-        Path,
+        typer.FileText,
         typer.Option(
             "--sql",
             help="A file of Feldera SQL: CREATE TABLE ... WITH ('connectors' = ...) and "
             "CREATE VIEW; - reads stdin.",
-            allow_dash=True,
-            dir_okay=False,
-            exists=True,
         ),
     ],
     description: Annotated[str | None, typer.Option(help="What it is for.")] = None,
@@ -149,7 +145,7 @@ def create(
 
     Example: headwater pipeline create shop --sql shop.sql
     """
-    program = sys.stdin.read() if str(sql) == "-" else sql.read_text()
+    program = sql.read()
     pipelines = client(ctx).pipelines
     made = (pipelines.replace if replace else pipelines.create)(
         name, program, description=description

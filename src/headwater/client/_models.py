@@ -256,6 +256,11 @@ class Connector(Wire):
     error: str | None = None
     spec: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("spec", mode="before")
+    @classmethod
+    def _spec(cls, value: Any) -> Any:
+        return value or {}  # a broken plug-in has none
+
     @property
     def available(self) -> bool:
         return self.status == "AVAILABLE"
