@@ -214,11 +214,6 @@ def test_start_paused(hw: Client, running: LiveServer) -> None:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def running_ahw(running: LiveServer) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(running.url, token=ADMIN_TOKEN, retry=QUICK_RETRY) as client:
         yield client
