@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from headwater.bootstrap import Runtime, build_app, build_runtime
-from headwater.connectors.registry import ConnectorRegistry
 from headwater.settings import Settings
 from tests.api.conftest import Api
 from tests.api.test_connector_runs import wait_for
 from tests.conftest import ADMIN_TOKEN
+from tests.support.broken_plugin import registry_with_a_broken_plugin
 
 BUILT_INS = {"airbyte", "file", "http", "sftp", "sql"}
 
@@ -177,18 +177,8 @@ def test_a_path_outside_the_allowed_directories_fails_the_run(admin: Api) -> Non
 def broken_plugin_runtime(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Runtime]:
-    """A plug-in installed the way pip would (a dist-info with an entry point) whose module
-    does not import."""
-    site = tmp_path / "site"
-    info = site / "broken_plugin-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[headwater.connectors]\nbroken = broken_plugin_module:Connector\n"
-    )
-    (site / "broken_plugin_module.py").write_text("raise ImportError('needs libfoo 2.0')\n")
-    monkeypatch.syspath_prepend(str(site))
-    registry = ConnectorRegistry.from_entry_points(options=settings.options_for_connectors())
+    """A plug-in installed the way pip would whose module does not import."""
+    registry = registry_with_a_broken_plugin(settings, tmp_path, monkeypatch)
     runtime = build_runtime(settings, registry)
     runtime.services.auth.ensure_admin(ADMIN_TOKEN)
     yield runtime

@@ -69,9 +69,7 @@ def test_each_caller_sees_only_their_rows_through_queries_and_views(
     assert [r["n"] for r in rows(callers["North Nell"], everything)] == [1, 2]
     assert [r["n"] for r in rows(callers["South Sam"], everything)] == [5]
     assert rows(callers["Nobody Ned"], everything) == []  # PDP on, no policy: no rows
-    assert rows(callers["North Nell"], "SELECT * FROM totals") == [
-        {"region": "north", "total": 3}
-    ]
+    assert rows(callers["North Nell"], "SELECT * FROM totals") == [{"region": "north", "total": 3}]
     for escape in (
         "SELECT count(*) AS c FROM (SELECT * FROM sales UNION ALL SELECT * FROM sales)",
         "WITH s AS (SELECT * FROM sales) SELECT count(*) AS c FROM s, s AS t",

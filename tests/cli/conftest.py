@@ -25,6 +25,15 @@ def server(runtime: Runtime) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
+def running(server: LiveServer) -> LiveServer:
+    """The server with its background services started (`Runtime.start()`): the scheduler
+    fires schedules and the supervisor runs pipelines' connectors. The runtime fixture stops
+    them."""
+    server.runtime.start()
+    return server
+
+
+@pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     return tmp_path / "home" / "headwater" / "config.toml"
 

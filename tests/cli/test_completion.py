@@ -1,6 +1,9 @@
-"""Completing dataset and stream ids asks the server the command would talk to."""
+"""Completing dataset and stream ids and pipeline names asks the server the command would
+talk to."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from tests.cli.conftest import Run
 
@@ -26,6 +29,16 @@ def test_dataset_and_stream_ids_complete(cli: Run) -> None:
     assert set(complete(cli, "headwater dataset show ")) >= {first, second}
     assert complete(cli, f"headwater dataset query {first[:8]}") == [first]
     assert stream in complete(cli, "headwater stream run ")
+
+
+def test_pipeline_names_complete(cli: Run, tmp_path: Path) -> None:
+    program = tmp_path / "p.sql"
+    program.write_text("CREATE TABLE t (x BIGINT);")
+    for name in ("shop", "shipping", "audit"):
+        assert cli("pipeline", "create", name, "--sql", str(program)).exit_code == 0
+    assert set(complete(cli, "headwater pipeline start sh")) == {"shop", "shipping"}
+    assert complete(cli, "headwater connector pause a") == ["audit"]
+    assert set(complete(cli, "headwater connector ls ")) == {"shop", "shipping", "audit"}
 
 
 def test_completion_offers_nothing_when_the_server_is_away(cli: Run) -> None:

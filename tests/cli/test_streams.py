@@ -155,3 +155,36 @@ def test_run_without_follow_prints_the_execution_and_stream_errors(cli: Run) -> 
     removed = cli("stream", "rm", uploads, "--yes")
     assert removed.exit_code == 0
     assert cli("stream", "show", uploads).exit_code == 1
+
+
+def test_schedule_set_pause_resume_remove(cli: Run, runtime: Runtime) -> None:
+    stream = connector_stream(cli, source_dir(runtime, files=1))
+    assert "schedule       none" in cli("stream", "show", stream).stdout
+    set_ = cli("stream", "schedule", stream, "--cron", "0 2 * * *")
+    assert set_.exit_code == 0, set_.output
+    assert "schedule 0 2 * * * (ACTIVE); next run 20" in set_.stderr
+    shown = cli("stream", "show", stream)
+    assert "0 2 * * * (ACTIVE)" in shown.stdout
+    assert re.search(r"next run\s+20\d\d-\d\d-\d\d \d\d:\d\d:00", shown.stdout)  # local time
+    body = json.loads(cli("stream", "show", stream, "--json").stdout)
+    assert body["nextRunAt"].endswith("T02:00:00Z")
+    assert "NEXT RUN" in cli("stream", "ls").stdout
+
+    paused = cli("stream", "schedule", stream, "--pause", "--json")
+    assert json.loads(paused.stdout)["scheduleState"] == "PAUSED"
+    assert json.loads(paused.stdout)["nextRunAt"] is None
+    assert "0 2 * * * (PAUSED)" in cli("stream", "show", stream).stdout
+    resumed = cli("stream", "schedule", stream, "--resume")
+    assert "(ACTIVE)" in resumed.stderr
+    removed = cli("stream", "schedule", stream, "--remove")
+    assert "schedule none; next run none" in removed.stderr
+
+    bad = cli("stream", "schedule", stream, "--cron", "every tuesday")
+    assert bad.exit_code == 1
+    assert "field schedule.cron" in bad.stderr
+    both = cli("stream", "schedule", stream, "--pause", "--resume")
+    assert both.exit_code == 2
+    assert "exactly one of" in both.stderr
+    uploads = cli("stream", "create", "Inbox", "-c", "a:STRING").stdout.strip()
+    refused = cli("stream", "schedule", uploads, "--cron", "0 2 * * *")
+    assert refused.exit_code == 1  # an upload stream runs when a client uploads

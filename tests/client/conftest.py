@@ -22,6 +22,15 @@ def server(runtime: Runtime) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
+def running(server: LiveServer) -> LiveServer:
+    """The server with its background services started (`Runtime.start()`): the scheduler
+    fires schedules and the supervisor runs pipelines' connectors. The runtime fixture stops
+    them."""
+    server.runtime.start()
+    return server
+
+
+@pytest.fixture
 def hw(server: LiveServer) -> Iterator[Client]:
     with Client(server.url, token=ADMIN_TOKEN, retry=QUICK_RETRY) as client:
         yield client

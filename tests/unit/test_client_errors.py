@@ -62,6 +62,16 @@ def test_the_feldera_envelope() -> None:
     )
 
 
+def test_feldera_codes_that_pick_their_class() -> None:
+    stopped = error_from(
+        response(503, json={"message": "start it", "error_code": "PipelineInteractionNotDeployed"})
+    )
+    assert isinstance(stopped, Conflict)  # a state to change, not a failing server
+    assert stopped.status_code == 503
+    query = error_from(response(400, json={"message": "no", "error_code": "AdHocQueryError"}))
+    assert isinstance(query, InvalidQuery)
+
+
 def test_bodies_that_are_not_json_keep_their_status() -> None:
     gateway = error_from(response(502, text="<html>Bad Gateway</html>"))
     assert isinstance(gateway, ServerError)

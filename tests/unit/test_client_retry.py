@@ -44,6 +44,17 @@ def test_only_transient_statuses_are_retried() -> None:
         assert NO_JITTER.after_response(0, "GET", answer(status)) is not None
 
 
+def test_a_stopped_pipeline_is_not_waited_for() -> None:
+    """Feldera's client retries this 503; here it means the pipeline is stopped, which no
+    wait changes."""
+    stopped = {"message": "start it first", "error_code": "PipelineInteractionNotDeployed"}
+    assert NO_JITTER.after_response(0, "GET", httpx.Response(503, json=stopped)) is None
+    assert NO_JITTER.after_response(0, "POST", httpx.Response(503, json=stopped)) is None
+    busy = {"message": "busy", "error_code": "Overloaded"}
+    assert NO_JITTER.after_response(0, "GET", httpx.Response(503, json=busy)) == 1
+    assert NO_JITTER.after_response(0, "GET", httpx.Response(503, text="not json")) == 1
+
+
 def test_a_post_is_sent_again_only_when_the_server_cannot_have_acted() -> None:
     assert NO_JITTER.after_response(0, "POST", answer(429)) == 1
     assert NO_JITTER.after_response(0, "POST", answer(503)) == 1

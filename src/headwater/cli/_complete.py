@@ -1,4 +1,5 @@
-"""Shell completion of dataset and stream ids, asked of the server the command would use.
+"""Shell completion of dataset and stream ids and pipeline names, asked of the server the
+command would use.
 
 Completion must never hang or print a traceback into a shell: one quick request, no retries,
 and nothing offered if it fails.
@@ -39,3 +40,12 @@ def streams(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     except (HeadwaterError, ProfileError, OSError):
         return []
     return [(str(s.id), s.dataset_name or "") for s in found if str(s.id).startswith(incomplete)]
+
+
+def pipelines(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        with _client(ctx) as hw:
+            found = hw.pipelines.list()
+    except (HeadwaterError, ProfileError, OSError):
+        return []
+    return [(p.name, p.status) for p in found if p.name.startswith(incomplete)][:LIMIT]

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from headwater.cli import _output as out
-from headwater.cli import datasets, groups, streams, tokens, users
+from headwater.cli import (
+    connectors,
+    datasets,
+    groups,
+    oauth_clients,
+    pipelines,
+    streams,
+    tokens,
+    users,
+)
 from headwater.cli._context import State, handles_errors, state
 from headwater.cli._options import Json
 from headwater.cli.profiles import Profile
@@ -27,6 +36,9 @@ app.add_typer(streams.app, name="stream")
 app.add_typer(users.app, name="user")
 app.add_typer(groups.app, name="group")
 app.add_typer(tokens.app, name="token")
+app.add_typer(pipelines.app, name="pipeline")
+app.add_typer(connectors.app, name="connector")
+app.add_typer(oauth_clients.app, name="oauth-client")
 
 
 @app.callback()

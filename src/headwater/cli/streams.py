@@ -46,6 +46,15 @@ def _last(stream: Stream) -> Execution | None:
     return stream.last_execution
 
 
+def _schedule(stream: Stream) -> str:
+    """`0 2 * * * (ACTIVE)`: the cron or interval as given, and whether it fires."""
+    if not stream.schedule:
+        return "none"
+    given = stream.schedule.get("cron") or stream.schedule.get("expression")
+    text = str(given) if given else jsonlib.dumps(stream.schedule)
+    return f"{text} ({stream.schedule_state})" if stream.schedule_state else text
+
+
 @app.command("ls")
 @handles_errors
 def list_streams(ctx: typer.Context, limit: Limit = None, json: Json = False) -> None:
@@ -57,7 +66,7 @@ def list_streams(ctx: typer.Context, limit: Limit = None, json: Json = False) ->
     if json:
         return out.print_json(dump(streams))
     out.table(
-        ["ID", "DATASET", "SOURCE", "METHOD", "LAST RUN", "STATE", "ROWS"],
+        ["ID", "DATASET", "SOURCE", "METHOD", "LAST RUN", "STATE", "ROWS", "NEXT RUN"],
         [
             (
                 s.id,
@@ -67,6 +76,7 @@ def list_streams(ctx: typer.Context, limit: Limit = None, json: Json = False) ->
                 (last := _last(s)) and last.started_at,
                 last and last.state,
                 last and last.rows,
+                s.next_run_at,
             )
             for s in streams
         ],
@@ -93,7 +103,8 @@ def show(ctx: typer.Context, stream_id: StreamId, json: Json = False) -> None:
             ("account", stream.account_id),
             ("update method", stream.update_method),
             ("key columns", ", ".join(stream.key_columns)),
-            ("schedule", jsonlib.dumps(stream.schedule) if stream.schedule else "none"),
+            ("schedule", _schedule(stream)),
+            ("next run", stream.next_run_at),
             ("created", stream.created_at),
             ("last run", describe(last) if last else "never"),
         ]
@@ -156,6 +167,48 @@ def create(
     out.stdout().print(stream.id)
     out.stderr().print(
         f"created stream {stream.id} feeding {stream.dataset_name!r} ({stream.dataset_id})"
+    )
+    return None
+
+
+@app.command("schedule")
+@handles_errors
+def schedule(
+    ctx: typer.Context,
+    stream_id: StreamId,
+    cron: Annotated[
+        str | None,
+        typer.Option(help="Run on this schedule: Quartz or 5-field cron, e.g. '0 2 * * *'."),
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Run only when asked.")] = False,
+    pause: Annotated[
+        bool, typer.Option("--pause", help="Stop the scheduled runs; keep the schedule.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Run on the schedule again, from now.")
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Set, remove, pause or resume a connector stream's schedule.
+
+    Example: headwater stream schedule 12 --cron "0 2 * * *"
+    """
+    if sum(map(bool, (cron, remove, pause, resume))) != 1:
+        raise fail("give exactly one of --cron, --remove, --pause or --resume", code=2)
+    streams = client(ctx).streams
+    if cron:
+        changed = streams.set_schedule(stream_id, {"cron": cron})
+    elif remove:
+        changed = streams.set_schedule(stream_id, None)
+    elif pause:
+        changed = streams.pause_schedule(stream_id)
+    else:
+        changed = streams.resume_schedule(stream_id)
+    if json:
+        return out.print_json(changed.raw)
+    when = out.cell(changed.next_run_at) if changed.next_run_at else "none"
+    out.stderr().print(
+        f"stream {changed.id}: schedule {_schedule(changed)}; next run {when}", highlight=False
     )
     return None
 

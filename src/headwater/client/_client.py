@@ -10,9 +10,12 @@ import httpx
 
 from headwater import __version__
 from headwater.client._accounts import Accounts, AsyncAccounts
+from headwater.client._connectors import AsyncConnectors, Connectors
 from headwater.client._datasets import AsyncDatasets, Datasets
 from headwater.client._executions import AsyncExecutions, Executions
 from headwater.client._groups import AsyncGroups, Groups
+from headwater.client._oauth_clients import AsyncOAuthClients, OAuthClients
+from headwater.client._pipelines import AsyncPipelines, Pipelines
 from headwater.client._retry import RetryConfig
 from headwater.client._streams import AsyncStreams, Streams
 from headwater.client._tokens import AsyncTokens, Tokens
@@ -67,6 +70,9 @@ class Client:
         self.users = Users(send)
         self.groups = Groups(send)
         self.tokens = Tokens(send)
+        self.pipelines = Pipelines(send)
+        self.connectors = Connectors(send)
+        self.oauth_clients = OAuthClients(send)
 
     def close(self) -> None:
         self._http.close()
@@ -113,6 +119,9 @@ class AsyncClient:
         self.users = AsyncUsers(send)
         self.groups = AsyncGroups(send)
         self.tokens = AsyncTokens(send)
+        self.pipelines = AsyncPipelines(send)
+        self.connectors = AsyncConnectors(send)
+        self.oauth_clients = AsyncOAuthClients(send)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -34,6 +34,9 @@ BY_STATUS: dict[int, type[errors.APIError]] = {
 BY_CODE: dict[str, type[errors.APIError]] = {
     "BAD_DATA": errors.BadData,
     "INVALID_QUERY": errors.InvalidQuery,
+    "AdHocQueryError": errors.InvalidQuery,
+    # a 503 that says the pipeline is stopped: a state to change, not a server failure
+    "PipelineInteractionNotDeployed": errors.Conflict,
 }
 
 

@@ -17,11 +17,14 @@ HeadwaterError                 base of every error this client raises
 ├── ExecutionFailed            an execution ended ERROR or ABORTED (`execution` holds it)
 ├── UploadIncomplete           parts still failing after their retries; the execution stays
 │                              open so `upload(..., resume=execution_id)` sends only those
-└── WaitTimeout                an execution was still ACTIVE when a wait gave up
+├── WaitTimeout                an execution was still ACTIVE when a wait gave up
+└── PipelineTimeout            a pipeline had not reached the status a wait asked for
 
 The server's body is kept whole in `APIError.body`; both envelopes are read: the Domo paths'
 `{status, statusReason, code, message, toe, ...}` and the Feldera paths'
-`{message, error_code, details}`.
+`{message, error_code, details}`. Feldera's codes pick the class where the status alone would
+mislead: `PipelineInteractionNotDeployed` (a 503 for a stopped pipeline) is a `Conflict`, and
+`AdHocQueryError` an `InvalidQuery`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     import httpx
 
     from headwater.client._models import Execution
+    from headwater.client._pipeline_models import Pipeline
 
 __all__ = [
     "APIError",
@@ -43,6 +47,7 @@ __all__ = [
     "HeadwaterError",
     "InvalidQuery",
     "NotFound",
+    "PipelineTimeout",
     "RateLimited",
     "RequestError",
     "RequestTimeout",
@@ -202,3 +207,16 @@ class WaitTimeout(HeadwaterError):
             f"{execution.state} after {timeout:g} s"
         )
         self.execution = execution
+
+
+class PipelineTimeout(HeadwaterError):
+    """A pipeline was still not in the status waited for when the wait's deadline passed
+    (`pipeline` is how it was last seen)."""
+
+    def __init__(self, pipeline: Pipeline, wanted: str, timeout: float) -> None:
+        super().__init__(
+            f"pipeline {pipeline.name!r} is still {pipeline.status}, not {wanted}, "
+            f"after {timeout:g} s"
+        )
+        self.pipeline = pipeline
+        self.wanted = wanted

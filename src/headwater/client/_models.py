@@ -17,11 +17,14 @@ __all__ = [
     "Account",
     "Column",
     "ConfigEntry",
+    "Connector",
     "Dataset",
     "Execution",
     "Group",
     "HistoryEntry",
+    "IssuedOAuthClient",
     "IssuedToken",
+    "OAuthClient",
     "Part",
     "Permission",
     "QueryResult",
@@ -150,10 +153,12 @@ class Stream(Wire):
     configuration: list[ConfigEntry] = Field(default_factory=list)
     schedule: dict[str, Any] | None = None
     schedule_active: bool | None = Field(default=None, alias="scheduleActive")
+    schedule_state: str | None = Field(default=None, alias="scheduleState")
+    next_run_at: datetime | None = Field(default=None, alias="nextRunAt")
     last_execution: Execution | None = Field(default=None, alias="lastExecution")
     created_at: datetime | None = Field(default=None, alias="createdAt")
 
-    _times = field_validator("created_at", mode="before")(_moment)
+    _times = field_validator("created_at", "next_run_at", mode="before")(_moment)
 
     @field_validator("last_execution", mode="before")
     @classmethod
@@ -238,6 +243,45 @@ class Account(Wire):
     provider: str | None = Field(default=None, alias="dataProviderType")
     owner_id: int | None = Field(default=None, alias="userId")
     configurations: list[ConfigEntry] = Field(default_factory=list)
+
+
+class Connector(Wire):
+    """A connector this server can run for streams: `status` is AVAILABLE, or BROKEN with
+    `error` saying why its plug-in failed to load; `spec` is its configuration's JSON Schema."""
+
+    key: str
+    name: str | None = None
+    description: str = ""
+    status: str = "AVAILABLE"
+    error: str | None = None
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def _spec(cls, value: Any) -> Any:
+        return value or {}  # a broken plug-in has none
+
+    @property
+    def available(self) -> bool:
+        return self.status == "AVAILABLE"
+
+
+class OAuthClient(Wire):
+    """A public-API (pydomo) client: it trades its id and secret for access tokens."""
+
+    id: str = Field(validation_alias=AliasChoices("clientId", "id"))
+    name: str
+    scope: list[str] = Field(default_factory=list)
+    user_id: int | None = Field(default=None, alias="userId")
+    created_at: datetime | None = Field(default=None, alias="createdAt")
+
+    _times = field_validator("created_at", mode="before")(_moment)
+
+
+class IssuedOAuthClient(OAuthClient):
+    """A client just created: `secret` is shown only this once."""
+
+    secret: str = Field(alias="clientSecret", repr=False)
 
 
 class QueryResult(BaseModel):

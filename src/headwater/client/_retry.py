@@ -6,10 +6,15 @@ an HTTP date) replaces the computed wait, capped at `max_backoff`. A request tha
 reached the server is retried only when repeating it is harmless (its method is idempotent,
 as every PUT here is: re-sending a part replaces it); one that cannot have (the connection
 was never made, or the server said 429/503 and did nothing) is retried whatever its method.
+
+Unlike the Feldera client, a 503 `PipelineInteractionNotDeployed` is not retried: Headwater
+sends it only for a pipeline that is stopped (a start is recorded before its answer), and
+waiting does not start it.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +27,8 @@ __all__ = ["RetryConfig"]
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Statuses that say the request was not acted on, so any method may be sent again.
 NOT_ACTED_ON = frozenset({429, 503})
+# Error codes of a retryable status that no wait will change.
+LASTING = frozenset({"PipelineInteractionNotDeployed"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class RetryConfig:
             return None
         if method.upper() not in IDEMPOTENT and response.status_code not in NOT_ACTED_ON:
             return None
+        if _error_code(response) in LASTING:
+            return None
         told = retry_after(response.headers.get("retry-after"))
         return min(told, self.max_backoff) if told is not None else self.backoff(attempt)
 
@@ -78,6 +87,19 @@ class RetryConfig:
         if method.upper() not in IDEMPOTENT and not never_sent:
             return None
         return self.backoff(attempt)
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    """The `error_code` of a Feldera-style body already read; None for anything else (a
+    streamed body is not read here)."""
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        body = json.loads(response.content)
+    except (httpx.ResponseNotRead, ValueError):
+        return None
+    code = body.get("error_code") if isinstance(body, dict) else None
+    return str(code) if code else None
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:

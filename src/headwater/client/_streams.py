@@ -97,6 +97,11 @@ def update_call(
     return Call("PUT", f"{BASE}/{stream_id}", Stream.from_wire, json=body)
 
 
+def schedule_call(stream_id: int, body: dict[str, Any]) -> Call[Stream]:
+    """`schedule` (null removes it) and `scheduleActive` (false pauses, true resumes)."""
+    return Call("PUT", f"{BASE}/{stream_id}", Stream.from_wire, json=body)
+
+
 def delete_call(stream_id: int) -> Call[None]:
     return Call("DELETE", f"{BASE}/{stream_id}")
 
@@ -171,6 +176,19 @@ class Streams(SyncResource):
     def delete(self, stream_id: int) -> None:
         self._t.send(delete_call(stream_id))
 
+    def set_schedule(self, stream_id: int, schedule: Mapping[str, Any] | None) -> Stream:
+        """Run the connector on `schedule` (`{"cron": "0 2 * * *"}`, ...); None: never."""
+        body = {"schedule": dict(schedule) if schedule is not None else None}
+        return self._t.send(schedule_call(stream_id, body))
+
+    def pause_schedule(self, stream_id: int) -> Stream:
+        """Stop the scheduled runs; the schedule is kept."""
+        return self._t.send(schedule_call(stream_id, {"scheduleActive": False}))
+
+    def resume_schedule(self, stream_id: int) -> Stream:
+        """Run on the schedule again, from now (ticks missed while paused are not caught up)."""
+        return self._t.send(schedule_call(stream_id, {"scheduleActive": True}))
+
     def search(self, query: str) -> builtins.list[Stream]:
         """`dataSource.id:<id>`, `dataSource.name:<name*>`, `transport.type:API`, ..."""
         return self._t.send(search_call(query))
@@ -242,6 +260,16 @@ class AsyncStreams(AsyncResource):
 
     async def delete(self, stream_id: int) -> None:
         await self._t.send(delete_call(stream_id))
+
+    async def set_schedule(self, stream_id: int, schedule: Mapping[str, Any] | None) -> Stream:
+        body = {"schedule": dict(schedule) if schedule is not None else None}
+        return await self._t.send(schedule_call(stream_id, body))
+
+    async def pause_schedule(self, stream_id: int) -> Stream:
+        return await self._t.send(schedule_call(stream_id, {"scheduleActive": False}))
+
+    async def resume_schedule(self, stream_id: int) -> Stream:
+        return await self._t.send(schedule_call(stream_id, {"scheduleActive": True}))
 
     async def search(self, query: str) -> builtins.list[Stream]:
         return await self._t.send(search_call(query))
