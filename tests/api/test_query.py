@@ -98,3 +98,11 @@ def test_a_runaway_query_is_stopped(admin: Api, sales: str) -> None:
     assert "time limit" in response.json()["message"]
     # The server is still answering afterwards.
     assert query(admin, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 3}]
+
+
+def test_a_query_after_an_append_sees_the_new_rows(admin: Api, sales: str) -> None:
+    # The first query caches the version's database; the append makes a new version.
+    assert query(admin, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 3}]
+    admin.post(f"/api/data/v3/datasources/{sales}/uploads", json={"values": "east,1"})
+    assert query(admin, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 4}]
+    assert query(admin, sales, "SELECT SUM(n) AS s FROM table").json() == [{"s": 23}]

@@ -54,6 +54,7 @@ class QueryDatabases:
         self._opened = 0
         self._closed = 0
         self._cursors = 0
+        self._making: dict[frozenset[str], threading.Lock] = {}
 
     @contextmanager
     def cursor(self, files: Iterable[str]) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -92,18 +93,24 @@ class QueryDatabases:
             database = self._databases.get(key)
             if database is not None:
                 return self._use(key, database)
-        # Made outside the lock: queries over other, cached file sets go on meanwhile.
-        made = _Database(self._open(sorted(key)))
-        unused = []
-        with self._lock:
-            self._opened += 1
-            database = self._databases.setdefault(key, made)
-            if database is not made:  # another query made the same one first: use that
-                unused.append(made)
-            while len(self._databases) > self._settings.cached_databases:
-                unused.append(self._databases.popitem(last=False)[1])
-            leased = self._use(key, database)
-        for old in unused:
+            making = self._making.setdefault(key, threading.Lock())
+        # One maker per file set, outside the set's lock: queries over other, cached file
+        # sets go on meanwhile, and the same set's other first queries wait for this one.
+        with making:
+            with self._lock:
+                database = self._databases.get(key)
+                if database is not None:
+                    return self._use(key, database)
+            made = _Database(self._open(sorted(key)))
+            with self._lock:
+                self._opened += 1
+                self._making.pop(key, None)
+                self._databases[key] = made
+                evicted = []
+                while len(self._databases) > self._settings.cached_databases:
+                    evicted.append(self._databases.popitem(last=False)[1])
+                leased = self._use(key, made)
+        for old in evicted:
             self._retire(old)
         return leased
 
