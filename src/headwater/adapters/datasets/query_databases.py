@@ -63,7 +63,8 @@ class QueryDatabases:
         key = frozenset(files)
         database = self._lease(key)
         try:
-            cursor = database.connection.cursor()
+            with self._lock:  # the parent connection keeps a list of its cursors: one at a time
+                cursor = database.connection.cursor()
         except BaseException:
             self._release(database)
             raise
