@@ -65,11 +65,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument(
-        "--only", choices=["continuous"], help="run one case alone (writes its own page)"
+        "--only",
+        choices=["continuous", "query"],
+        help="run one case alone (continuous writes its own page; query only prints)",
     )
     args = parser.parse_args()
     if args.only == "continuous":
         _continuous_alone(args.quick, args.runs)
+        return
+    if args.only == "query":
+        print(
+            query.table(query.figures(dataset(1_000_000 if args.quick else 10_000_000), args.runs))
+        )
         return
     rows = 1_000_000 if args.quick else 10_000_000
     started = time.monotonic()

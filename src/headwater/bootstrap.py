@@ -68,6 +68,7 @@ class Runtime:
     registry: ConnectorRegistry = field(default_factory=ConnectorRegistry)
     loops: list[Loop] = field(default_factory=list)  # background services, run by start()
     supervisor: Supervisor | None = None
+    query_engine: DuckDBQueryEngine | None = None  # its cached databases close with the runtime
 
     def start(self) -> None:
         """Start the background services: the liveness heartbeat, the scheduler and the
@@ -84,6 +85,8 @@ class Runtime:
             loop.stop()
         self.executor.shutdown(wait=True)
         self.runners.retire()
+        if self.query_engine is not None:
+            self.query_engine.close()
         self.engine.dispose()
 
 
@@ -201,6 +204,7 @@ def build_runtime(
         registry=registry,
         loops=loops,
         supervisor=supervisor,
+        query_engine=query_engine,
     )
 
 

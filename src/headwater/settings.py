@@ -20,8 +20,21 @@ class QuerySettings(BaseSettings):
 
     max_rows: int = Field(default=100_000, ge=1, description="Rows a query may return.")
     timeout_seconds: float = Field(default=30.0, gt=0, description="Wall-clock limit per query.")
-    memory_limit: str = Field(default="1GB", description="DuckDB memory limit per query.")
-    threads: int = Field(default=2, ge=1, description="DuckDB threads per query.")
+    memory_limit: str = Field(
+        default="1GB",
+        description="DuckDB memory limit of each cached database; its queries share it.",
+    )
+    threads: int = Field(
+        default=2,
+        ge=1,
+        description="DuckDB threads of each cached database; its queries share them.",
+    )
+    cached_databases: int = Field(
+        default=8,
+        ge=1,
+        description="Locked-down DuckDB databases kept open for the next query, one per "
+        "dataset version (file set); the least recently used closes beyond this.",
+    )
 
 
 class SchedulerSettings(BaseSettings):

@@ -98,3 +98,28 @@ def test_a_runaway_query_is_stopped(admin: Api, sales: str) -> None:
     assert "time limit" in response.json()["message"]
     # The server is still answering afterwards.
     assert query(admin, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 3}]
+
+
+def test_a_query_after_an_append_sees_the_new_rows(admin: Api, sales: str) -> None:
+    # The first query caches the version's database; the append makes a new version.
+    assert query(admin, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 3}]
+    admin.post(f"/api/data/v3/datasources/{sales}/uploads", json={"values": "east,1"})
+    assert query(admin, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 4}]
+    assert query(admin, sales, "SELECT SUM(n) AS s FROM table").json() == [{"s": 23}]
+
+
+def test_a_revoked_viewer_loses_the_query_at_once_though_its_database_is_cached(
+    admin: Api, sales: str
+) -> None:
+    viewer_id, token = admin.new_user("Vic", role=4)
+    viewer = admin.as_(token)
+    admin.post(
+        f"/api/data/v3/datasources/{sales}/share",
+        json={"permissions": [{"type": "USER", "id": viewer_id, "accessLevel": "CAN_VIEW"}]},
+    )
+    assert query(viewer, sales, "SELECT COUNT(*) AS c FROM table").json() == [{"c": 3}]
+    revoked = admin.delete(f"/api/data/v3/datasources/{sales}/permissions/USER/{viewer_id}")
+    assert revoked.status_code == 200
+    response = query(viewer, sales, "SELECT COUNT(*) AS c FROM table")
+    assert response.status_code == 404
+    assert "north" not in response.text

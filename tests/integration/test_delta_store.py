@@ -3,7 +3,9 @@ concurrent writers that each hold their own store (as separate processes would).
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -137,3 +139,42 @@ def test_concurrent_appends_from_separate_writers_lose_no_rows(tmp_path: Path) -
     rows = read(tmp_path / "tables")
     assert len(rows) == 4 * 5 * 10
     assert len({k for k, _ in rows}) == 200
+
+
+def settle(store_root: Path, dataset_id: str = "ds") -> None:
+    """Dates the log folder an hour back: as if its last commit were long past, so a reader
+    trusts its open table until the folder changes again."""
+    log = store_root / dataset_id / "_delta_log"
+    an_hour_ago = time.time() - 3600
+    os.utime(log, (an_hour_ago, an_hour_ago))
+
+
+def rows_in(files: list[str] | None) -> int:
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files or [])
+
+
+def test_a_reader_keeps_its_table_open_and_still_sees_another_writers_commits(
+    tmp_path: Path,
+) -> None:
+    reader, writer = DeltaDatasetStore(tmp_path), DeltaDatasetStore(tmp_path)
+    assert reader.data_files("ds") is None
+    writer.commit("ds", COLUMNS, table((1, "a")), UpdateMethod.APPEND)
+    assert rows_in(reader.data_files("ds")) == 1
+    settle(tmp_path)
+    assert rows_in(reader.data_files("ds")) == 1  # read again from the open table
+    writer.commit("ds", COLUMNS, table((2, "b"), (3, "c")), UpdateMethod.APPEND)
+    assert rows_in(reader.data_files("ds")) == 3
+    settle(tmp_path)
+    writer.commit("ds", COLUMNS, table((4, "d")), UpdateMethod.REPLACE)
+    files = reader.data_files("ds")
+    assert rows_in(files) == 1
+    assert files == writer.data_files("ds")
+    writer.drop("ds")
+    assert reader.data_files("ds") is None
+
+
+def test_a_commit_right_after_a_read_is_seen_by_the_same_store(tmp_path: Path) -> None:
+    store = DeltaDatasetStore(tmp_path)
+    for n in range(1, 4):
+        store.commit("ds", COLUMNS, table((n, "x")), UpdateMethod.APPEND)
+        assert rows_in(store.data_files("ds")) == n

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from headwater.adapters.datasets.row_filter_sql import predicate, string_literal
+from headwater.adapters.datasets.row_filter_sql import predicate
+from headwater.adapters.datasets.sql_text import string_literal
 from headwater.domain.access import AccessLevel
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.policies import (

@@ -1,10 +1,11 @@
-"""SQL over one dataset's committed Parquet files in a locked-down, throwaway DuckDB.
+"""SQL over one dataset's committed Parquet files in a locked-down DuckDB.
 
-Each query gets a fresh in-memory connection. Before the user's SQL runs, the connection may
-read exactly the dataset's files (`allowed_paths`), nothing else on disk or the network
-(`enable_external_access = false`), loads no extension, and its configuration is locked. A
-timer interrupts a query that runs past the time limit; more rows than the cap is an error
-rather than a silent cut.
+Each query runs on its own cursor of the database that may read exactly the dataset's files
+and nothing else (`query_databases`: kept per file set, locked before any query). On that
+cursor, and visible to it alone, a TEMP view `__dataset` reads the files, already filtered
+by the caller's PDP row filter; the user's SQL, checked and rewritten by `sql_sandbox`, can
+name nothing else. A timer interrupts a query (its cursor, not the database) that runs past
+the time limit; more rows than the cap is an error rather than a silent cut.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections.abc import Iterator, Sequence
 import duckdb
 import pyarrow.csv as pa_csv
 
+from headwater.adapters.datasets.query_databases import DatabaseStats, QueryDatabases
 from headwater.adapters.datasets.row_filter_sql import predicate
 from headwater.adapters.datasets.sql_sandbox import prepare_query, prepare_query_over
+from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidQuery
 from headwater.domain.policies import RowFilter
@@ -28,28 +31,17 @@ from headwater.settings import QuerySettings
 VIEW = "__dataset"
 EXPORT_BATCH_ROWS = 65_536  # rows per CSV chunk of an export: bounds its memory
 
-SQL_TYPES = {
-    ColumnType.STRING: "VARCHAR",
-    ColumnType.LONG: "BIGINT",
-    ColumnType.DOUBLE: "DOUBLE",
-    ColumnType.DECIMAL: "DECIMAL(38, 9)",
-    ColumnType.DATE: "DATE",
-    ColumnType.DATETIME: "TIMESTAMP",
-    ColumnType.BOOLEAN: "BOOLEAN",
-}
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
 
 class DuckDBQueryEngine:
     def __init__(self, settings: QuerySettings) -> None:
         self._settings = settings
+        self._databases = QueryDatabases(settings)
+
+    def stats(self) -> DatabaseStats:
+        return self._databases.stats()
+
+    def close(self) -> None:
+        self._databases.close()
 
     def query(
         self,
@@ -62,13 +54,9 @@ class DuckDBQueryEngine:
         prepared = prepare_query(sql, table_names, VIEW)
         if row_filter is not None and row_filter.nothing:
             files = None  # nothing to read: the connection may then open no file at all
-        connection = self._connect()
-        try:
-            self._lock_down(connection, files or [])
-            self._create_view(connection, files or [], columns, row_filter)
-            return self._run(connection, prepared)
-        finally:
-            connection.close()
+        with self._databases.cursor(files or []) as cursor:
+            self._create_view(cursor, files or [], columns, row_filter)
+            return self._run(cursor, prepared)
 
     def export_csv(
         self,
@@ -81,33 +69,18 @@ class DuckDBQueryEngine:
         schema's; DATETIME as `2024-01-02 03:04:05` (fractions only when present)."""
         if row_filter is not None and row_filter.nothing:
             files = None
-        connection = self._connect()
-        try:
-            self._lock_down(connection, files or [])
-            self._create_view(connection, files or [], columns, row_filter)
+        with self._databases.cursor(files or []) as cursor:
+            self._create_view(cursor, files or [], columns, row_filter)
             if include_header:
                 yield _header(columns)
             select = ", ".join(_export_column(c) for c in columns) or "*"
-            relation = connection.sql(f"SELECT {select} FROM {_quote(VIEW)}")  # noqa: S608
+            relation = cursor.sql(f"SELECT {select} FROM {quote_identifier(VIEW)}")  # noqa: S608
             options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
             for batch in relation.to_arrow_reader(EXPORT_BATCH_ROWS):
                 if batch.num_rows:
                     sink = io.BytesIO()
                     pa_csv.write_csv(batch, sink, options)
                     yield sink.getvalue()
-        finally:
-            connection.close()
-
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(
-            ":memory:",
-            config={
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "threads": self._settings.threads,
-                "memory_limit": self._settings.memory_limit,
-            },
-        )
 
     def query_relations(
         self, sql: str, tables: Sequence[QueryTable], views: Sequence[QueryView] = ()
@@ -128,30 +101,31 @@ class DuckDBQueryEngine:
             for t in tables
         ]
         all_files = [f for files in readable_files for f in files]
-        connection = self._connect()
         try:
-            self._lock_down(connection, all_files)
-            for index, table in enumerate(tables):
-                self._create_view(
-                    connection,
-                    readable_files[index],
-                    table.columns,
-                    table.row_filter,
-                    f"__table_{index}",
-                )
-            for index, body in enumerate(view_sql):
-                connection.execute(f"CREATE TEMP VIEW {_quote(f'__view_{index}')} AS {body}")
-            return self._run(connection, prepared)
+            with self._databases.cursor(all_files) as cursor:
+                return self._run_relations(cursor, prepared, tables, readable_files, view_sql)
         except duckdb.Error as exc:  # a view that does not bind
             raise InvalidQuery(str(exc).splitlines()[0]) from None
-        finally:
-            connection.close()
 
-    @staticmethod
-    def _lock_down(connection: duckdb.DuckDBPyConnection, files: list[str]) -> None:
-        connection.execute("SET allowed_paths = $1", [files])
-        connection.execute("SET enable_external_access = false")
-        connection.execute("SET lock_configuration = true")
+    def _run_relations(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        prepared: str,
+        tables: Sequence[QueryTable],
+        readable_files: list[list[str]],
+        view_sql: list[str],
+    ) -> QueryResult:
+        for index, table in enumerate(tables):
+            self._create_view(
+                cursor,
+                readable_files[index],
+                table.columns,
+                table.row_filter,
+                f"__table_{index}",
+            )
+        for index, body in enumerate(view_sql):
+            cursor.execute(f"CREATE TEMP VIEW {quote_identifier(f'__view_{index}')} AS {body}")
+        return self._run(cursor, prepared)
 
     @staticmethod
     def _create_view(
@@ -162,8 +136,8 @@ class DuckDBQueryEngine:
         name: str = VIEW,
     ) -> None:
         if files:
-            listed = ", ".join(_literal(f) for f in files)
-            select = ", ".join(_quote(c.name) for c in columns) or "*"
+            listed = ", ".join(string_literal(f) for f in files)
+            select = ", ".join(quote_identifier(c.name) for c in columns) or "*"
             # Our own file paths and column names, quoted and escaped above: not user SQL.
             source = f"SELECT {select} FROM read_parquet([{listed}])"  # noqa: S608
             if row_filter is not None and not row_filter.everything:
@@ -172,11 +146,14 @@ class DuckDBQueryEngine:
                 source += f" WHERE {predicate(row_filter, columns)}"
         else:
             typed = (
-                ", ".join(f"CAST(NULL AS {SQL_TYPES[c.type]}) AS {_quote(c.name)}" for c in columns)
+                ", ".join(
+                    f"CAST(NULL AS {SQL_TYPES[c.type]}) AS {quote_identifier(c.name)}"
+                    for c in columns
+                )
                 or "NULL AS no_columns"
             )
             source = f"SELECT {typed} WHERE false"
-        connection.execute(f"CREATE TEMP VIEW {_quote(name)} AS {source}")
+        connection.execute(f"CREATE TEMP VIEW {quote_identifier(name)} AS {source}")
 
     def _run(self, connection: duckdb.DuckDBPyConnection, prepared: str) -> QueryResult:
         limit = self._settings.max_rows
@@ -221,7 +198,7 @@ def _header(columns: Sequence[Column]) -> bytes:
 
 
 def _export_column(column: Column) -> str:
-    name = _quote(column.name)
+    name = quote_identifier(column.name)
     if column.type is ColumnType.DATETIME:
         # DuckDB's text form drops a zero fraction: what Domo clients write and read back.
         return f"CAST({name} AS VARCHAR) AS {name}"

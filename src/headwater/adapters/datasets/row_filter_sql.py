@@ -10,18 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.policies import Operator, PolicyFilter, RowFilter
-
-SQL_TYPES = {
-    ColumnType.STRING: "VARCHAR",
-    ColumnType.LONG: "BIGINT",
-    ColumnType.DOUBLE: "DOUBLE",
-    ColumnType.DECIMAL: "DECIMAL(38, 9)",
-    ColumnType.DATE: "DATE",
-    ColumnType.DATETIME: "TIMESTAMP",
-    ColumnType.BOOLEAN: "BOOLEAN",
-}
 
 COMPARISONS = {
     Operator.GREATER_THAN: ">",
@@ -29,16 +20,6 @@ COMPARISONS = {
     Operator.GREATER_THAN_EQUAL: ">=",
     Operator.LESS_THAN_EQUAL: "<=",
 }
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def string_literal(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("a NUL character cannot enter a SQL literal")
-    return "'" + text.replace("'", "''") + "'"
 
 
 def predicate(row_filter: RowFilter, columns: Sequence[Column]) -> str:

@@ -8,6 +8,7 @@ none of the functions that reveal the machine. The second wall is DuckDB's own l
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlglot
@@ -33,11 +34,19 @@ DENIED_FUNCTIONS = frozenset(
         "error",
     }
 )
+PREPARED_QUERIES = 512  # checked and rewritten queries remembered (see `_prepared`)
 DENIED_PREFIXES = ("duckdb_", "pragma_", "read_", "parquet_", "sqlite_", "postgres_", "mysql_")
 
 
 def prepare_query(sql: str, table_names: set[str], view_name: str) -> str:
     """The query, checked and rewritten to read `view_name` wherever it named the dataset."""
+    return _prepared(sql, frozenset(table_names), view_name)
+
+
+@functools.lru_cache(maxsize=PREPARED_QUERIES)
+def _prepared(sql: str, table_names: frozenset[str], view_name: str) -> str:
+    # Dashboards send the same SQL again and again; parsing it is ~1 ms. The answer depends
+    # only on these arguments, and a refused query raises, which is never cached.
     return prepare_query_over(sql, dict.fromkeys(table_names, view_name), ONE_DATASET)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
@@ -103,13 +103,14 @@ def export_data(
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.post("/v1/datasets/query/execute/{dataset_id}")
+@router.post("/v1/datasets/query/execute/{dataset_id}", response_model=dict[str, Any])
 def query(
     dataset_id: str, body: QueryRequest, caller: DataCaller, services: ServicesDep
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """JSON-ready as built: sent as it is, without FastAPI's pass over a returned value."""
     result = services.query.execute(caller, dataset_id, sql_text(body.sql))
     types = [domo_type(t) for t in result.types]
-    return {
+    content = {
         "datasource": dataset_id,
         "columns": result.columns,
         "metadata": [
@@ -126,3 +127,4 @@ def query(
         "numRows": len(result.rows),
         "numColumns": len(result.columns),
     }
+    return JSONResponse(content)
