@@ -23,7 +23,7 @@ from headwater.domain.ports import Clock
 from headwater.domain.retries import RetryPolicy
 from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
-from headwater.runtime.liveness import liveness_loop
+from headwater.runtime.liveness import LIVENESS, liveness_loop
 from headwater.runtime.loop import Loop
 from headwater.runtime.scheduler import scheduler_loop
 from headwater.runtime.supervisor import Supervisor
@@ -69,12 +69,15 @@ class Runtime:
     loops: list[Loop] = field(default_factory=list)  # background services, run by start()
     supervisor: Supervisor | None = None
 
-    def start(self) -> None:
+    def start(self, background: bool = True) -> None:
         """Start the background services: the liveness heartbeat, the scheduler and the
-        supervisor of continuous connectors."""
+        supervisor of continuous connectors. `background=False` starts the heartbeat only:
+        a request worker of `headwater serve --workers N`, whose scheduler and supervisor
+        run in the serving parent process once for all workers."""
         for loop in self.loops:
-            loop.start()
-        if self.supervisor is not None and self.settings.pipelines.enabled:
+            if background or loop.name == LIVENESS:
+                loop.start()
+        if background and self.supervisor is not None and self.settings.pipelines.enabled:
             self.supervisor.start()
 
     def close(self) -> None:
@@ -204,5 +207,11 @@ def build_runtime(
     )
 
 
-def build_app(runtime: Runtime) -> FastAPI:
-    return create_app(runtime.services)
+def build_app(runtime: Runtime, close_runtime: bool = False) -> FastAPI:
+    """The app over the runtime's services; `close_runtime` closes the runtime when the
+    server shuts the app down (a worker process, which owns its runtime)."""
+    return create_app(
+        runtime.services,
+        telemetry=runtime.settings.telemetry,
+        on_close=runtime.close if close_runtime else None,
+    )
