@@ -102,7 +102,7 @@ def main() -> None:
     ]
     table = (
         f"{_table(figures)}\n\n### Query\n\n{query.table(queries)}\n\n"
-        f"### API under load ({api_load.CONNECTIONS} client processes)\n\n"
+        "### API under load (wrk, or Python clients where wrk is missing)\n\n"
         f"{api_load.table(loads)}\n\n### Continuous connectors\n\n{flows}"
     )
     goals.extend(flow_goals)

@@ -107,7 +107,7 @@ def build_runtime(
     use_jemalloc()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_metadata_engine(settings.metadata_url)
+    engine = create_metadata_engine(settings.metadata_url, settings.api_threads)
     migrate(engine)
     box = FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key")
     uow = SqlUnitOfWorkFactory(engine, box)
@@ -214,4 +214,5 @@ def build_app(runtime: Runtime, close_runtime: bool = False) -> FastAPI:
         runtime.services,
         telemetry=runtime.settings.telemetry,
         on_close=runtime.close if close_runtime else None,
+        threads=runtime.settings.api_threads,
     )

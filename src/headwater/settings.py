@@ -189,6 +189,12 @@ class Settings(BaseSettings):
         description="FastAPI's native OpenTelemetry spans and metrics, through the globally "
         "configured providers. Off by default: asking for the providers costs every request.",
     )
+    api_threads: int = Field(
+        default=40,
+        ge=1,
+        description="Threads per worker process for the request handlers' database and disk "
+        "work (anyio's pool); the SQLite connection pool is sized to match.",
+    )
     workers: int = Field(
         default=1,
         ge=1,

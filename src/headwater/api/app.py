@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from headwater import __version__
@@ -24,13 +25,19 @@ HAS_TELEMETRY = "telemetry" in inspect.signature(FastAPI.__init__).parameters
 
 
 def create_app(
-    services: Services, telemetry: bool = False, on_close: Callable[[], None] | None = None
+    services: Services,
+    telemetry: bool = False,
+    on_close: Callable[[], None] | None = None,
+    threads: int | None = None,
 ) -> FastAPI:
     """`telemetry` turns on FastAPI's OpenTelemetry spans and metrics (with the globally
-    configured providers); `on_close` runs when the server shuts the app down."""
+    configured providers); `on_close` runs when the server shuts the app down; `threads`
+    sets the size of anyio's thread pool, where handlers do their blocking work."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         try:
             yield
         finally:
