@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint check fmt bench bench-quick clean
+.PHONY: install run test lint check fmt bench bench-quick wrk clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,18 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)
+# The API case's load generator; without apt (or root) the case falls back to Python clients.
+WRK := $(shell command -v wrk 2>/dev/null)
+
+wrk:
+ifeq ($(WRK),)
+	-apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1) || echo "wrk not installed: the API case uses Python clients"
+endif
+
+bench: $(BENCH_STAMP) wrk
 	$(BIN)/python -m bench $(ARGS)
 
-bench-quick: $(BENCH_STAMP)
+bench-quick: $(BENCH_STAMP) wrk
 	$(BIN)/python -m bench --quick $(ARGS)
 
 clean:

@@ -109,7 +109,7 @@ def main() -> None:
     ]
     table = (
         f"{_table(figures)}\n\n### Query\n\n{query.table(queries)}\n\n"
-        f"### API under load ({api_load.CONNECTIONS} client processes)\n\n"
+        "### API under load (wrk, or Python clients where wrk is missing)\n\n"
         f"{api_load.table(loads)}\n\n### Continuous connectors\n\n{flows}"
     )
     goals.extend(flow_goals)
@@ -132,7 +132,13 @@ def main() -> None:
         "streamed Arrow batches (its own `read_csv_duckdb` fails on DuckDB 2). "
         "The PostgreSQL case reads a table holding the "
         "same rows; the baselines are ADBC's Arrow stream into a DuckDB CTAS, and dlt's "
-        "`sql_table` with the pyarrow backend.\n"
+        "`sql_table` with the pyarrow backend.\n\n"
+        "The API case runs wrk (one thread, 32 keep-alive connections, the token sent by "
+        "`bench/cases/wrk_token.lua`) for the time shown per endpoint after a 2 s warm-up, "
+        "against a fresh server with 1, then 2 worker processes; wrk shares the two cores "
+        "with the server. Server CPU per request is user + system time of all the server's "
+        "processes (from /proc) over the run, divided by the requests; `/health` (no token, "
+        "no database) is the floor of the HTTP stack.\n"
     )
     print(f"wrote {DOCS}")
 

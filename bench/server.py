@@ -23,8 +23,12 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, **settings: str) -> None:
+    """`python` is the interpreter that runs `headwater serve`: by default this one; another
+    worktree's venv for side-by-side figures of two commits."""
+
+    def __init__(self, python: str | None = None, **settings: str) -> None:
         self.settings = settings  # HEADWATER_* variables for this server only
+        self.python = python or sys.executable
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="headwater-bench-")
@@ -37,7 +41,7 @@ class Server:
         env["HEADWATER_ADMIN_TOKEN"] = TOKEN
         self.process = subprocess.Popen(
             [
-                sys.executable,
+                self.python,
                 "-m",
                 "headwater",
                 "serve",
@@ -50,7 +54,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:

@@ -23,7 +23,7 @@ from headwater.domain.ports import Clock
 from headwater.domain.retries import RetryPolicy
 from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
-from headwater.runtime.liveness import liveness_loop
+from headwater.runtime.liveness import LIVENESS, liveness_loop
 from headwater.runtime.loop import Loop
 from headwater.runtime.scheduler import scheduler_loop
 from headwater.runtime.supervisor import Supervisor
@@ -70,12 +70,15 @@ class Runtime:
     supervisor: Supervisor | None = None
     query_engine: DuckDBQueryEngine | None = None  # its cached databases close with the runtime
 
-    def start(self) -> None:
+    def start(self, background: bool = True) -> None:
         """Start the background services: the liveness heartbeat, the scheduler and the
-        supervisor of continuous connectors."""
+        supervisor of continuous connectors. `background=False` starts the heartbeat only:
+        a request worker of `headwater serve --workers N`, whose scheduler and supervisor
+        run in the serving parent process once for all workers."""
         for loop in self.loops:
-            loop.start()
-        if self.supervisor is not None and self.settings.pipelines.enabled:
+            if background or loop.name == LIVENESS:
+                loop.start()
+        if background and self.supervisor is not None and self.settings.pipelines.enabled:
             self.supervisor.start()
 
     def close(self) -> None:
@@ -107,7 +110,7 @@ def build_runtime(
     use_jemalloc()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_metadata_engine(settings.metadata_url)
+    engine = create_metadata_engine(settings.metadata_url, settings.api_threads)
     migrate(engine)
     box = FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key")
     uow = SqlUnitOfWorkFactory(engine, box)
@@ -208,5 +211,12 @@ def build_runtime(
     )
 
 
-def build_app(runtime: Runtime) -> FastAPI:
-    return create_app(runtime.services)
+def build_app(runtime: Runtime, close_runtime: bool = False) -> FastAPI:
+    """The app over the runtime's services; `close_runtime` closes the runtime when the
+    server shuts the app down (a worker process, which owns its runtime)."""
+    return create_app(
+        runtime.services,
+        telemetry=runtime.settings.telemetry,
+        on_close=runtime.close if close_runtime else None,
+        threads=runtime.settings.api_threads,
+    )

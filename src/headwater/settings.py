@@ -197,6 +197,24 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8080
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry spans and metrics, through the globally "
+        "configured providers. Off by default: asking for the providers costs every request.",
+    )
+    api_threads: int = Field(
+        default=40,
+        ge=1,
+        description="Threads per worker process for the request handlers' database and disk "
+        "work (anyio's pool); the SQLite connection pool is sized to match.",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="HTTP worker processes of `headwater serve` (`--workers`). Each serves "
+        "requests; the scheduler and the continuous-connector supervisor run once, in the "
+        "parent process. About one per core; 1 keeps everything in one process.",
+    )
     query: QuerySettings = Field(default_factory=QuerySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)

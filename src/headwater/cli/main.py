@@ -137,15 +137,19 @@ def serve_command(
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Where metadata and datasets live.")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="HTTP worker processes (HEADWATER_WORKERS; default 1)."),
+    ] = None,
 ) -> None:
     """Run the HTTP service on its embedded stack (SQLite, Delta Lake, DuckDB).
 
-    Example: headwater serve --port 8080 --data-dir ./headwater-data
+    Example: headwater serve --port 8080 --data-dir ./headwater-data --workers 2
     """
     # Imported here so that data commands never load the server (and start faster).
     from headwater.cli.serve import serve
 
-    serve(host=host, port=port, data_dir=data_dir)
+    serve(host=host, port=port, data_dir=data_dir, workers=workers)
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from headwater.domain.users import User
+
 TOKEN_PREFIX = "hw_"  # noqa: S105 - a prefix that makes leaked tokens greppable
 
 
@@ -34,3 +36,12 @@ class AccessToken:
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """A token with its user and that user's groups, as one lookup finds them per request."""
+
+    token: AccessToken
+    user: User
+    group_ids: frozenset[int]

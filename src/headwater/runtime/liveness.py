@@ -12,6 +12,8 @@ from headwater.runtime.loop import Loop
 from headwater.services.recovery import Recovery
 from headwater.services.runners import Runners
 
+LIVENESS = "headwater-liveness"
+
 
 def liveness_loop(runners: Runners, recovery: Recovery, heartbeat_seconds: float) -> Loop:
     sweep_every = max(1, round(runners.lease.total_seconds() / heartbeat_seconds / 2))
@@ -23,4 +25,4 @@ def liveness_loop(runners: Runners, recovery: Recovery, heartbeat_seconds: float
             recovery.settle_gone()
         return heartbeat_seconds
 
-    return Loop("headwater-liveness", step)
+    return Loop(LIVENESS, step)

@@ -36,13 +36,11 @@ class Auth:
                 "or Authorization: Bearer"
             )
         with self._uow() as uow:
-            token = uow.tokens.find_by_hash(hash_token(secret))
-            if token is None or not token.is_usable(self._clock.now()):
-                raise Unauthenticated("the token is wrong, expired or revoked")
-            user = uow.users.find(token.user_id)
-            if user is None:
-                raise Unauthenticated("the token's user no longer exists")
-            return Principal(user=user, group_ids=uow.groups.groups_of(user.id))
+            holder = uow.tokens.find_holder(hash_token(secret))
+        # No holder also covers a deleted user: their tokens go with them (ON DELETE CASCADE).
+        if holder is None or not holder.token.is_usable(self._clock.now()):
+            raise Unauthenticated("the token is wrong, expired or revoked")
+        return Principal(user=holder.user, group_ids=holder.group_ids)
 
     def ensure_admin(self, admin_token: str | None) -> FirstStart:
         """On first start, create user `admin` with the given token, or a generated one."""
