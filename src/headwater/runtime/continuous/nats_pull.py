@@ -1,0 +1,197 @@
+"""A lean connection that pulls from one JetStream consumer: a plain blocking socket, the
+bulk `FrameParser`, and the pull-request protocol by hand.
+
+Why not nats-py for this part: its per-message `Msg` objects, callbacks and asyncio hops cap
+a consumer at ~45k messages/s on this machine, under the pipeline's 100k/s goal (see
+docs/pipelines.md). nats-py still creates the stream's consumer; this only reads from it.
+
+A pull request is a publish to `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>` with
+`{"batch": n, "expires": ns}` and our inbox as reply. The server answers with up to n
+messages, then ends the request with a status (408 Request Timeout when it expires, 409 when
+the consumer refuses it) or, having sent all n, with nothing. nats-server 2.9 may also drop an
+expired request without a word, so a request is over, at the latest, a little after its own
+expiry (`GRACE_SECONDS`): the loop never waits on a request the server forgot.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from headwater.runtime.continuous.nats_frames import FrameParser, Frames
+
+READ_BYTES = 1 << 20
+GRACE_SECONDS = 0.2  # past a request's expiry: it is over whether or not the server said so
+CONNECT_SECONDS = 5.0
+
+
+class PullError(Exception):
+    """The connection failed or the server refused us: reconnect and start over."""
+
+
+class ConsumerGone(PullError):
+    """The server says the consumer was deleted (409 Consumer Deleted)."""
+
+
+@dataclass
+class Pulled:
+    replies: list[bytes] = field(default_factory=list)
+    payloads: list[bytes] = field(default_factory=list)
+    exhausted: bool = False  # the request ended before its batch filled: nothing more now
+
+
+class JetStreamPull:
+    def __init__(self, url: str, stream: str, consumer: str) -> None:
+        parts = urlsplit(url if "://" in url else f"nats://{url}")
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 4222
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        self._next = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}".encode()
+        self._inbox = f"_INBOX.hw.{uuid.uuid4().hex}".encode()
+        self._parser = FrameParser()
+        self._sock: socket.socket | None = None
+        self._held = Pulled()  # messages read past the end of the last request (stragglers)
+
+    # -- connection ----------------------------------------------------------------------
+    def connect(self) -> None:
+        try:
+            sock = socket.create_connection((self._host, self._port), timeout=CONNECT_SECONDS)
+        except OSError as exc:
+            raise PullError(f"cannot connect to nats://{self._host}:{self._port}: {exc}") from exc
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        info = self._handshake_info()
+        if info.get("tls_required"):
+            self.close()
+            raise PullError("the NATS server requires TLS, which nats_input does not speak")
+        options: dict[str, object] = {
+            "verbose": False,
+            "pedantic": False,
+            "headers": True,
+            "no_responders": True,
+            "protocol": 1,
+            "name": "headwater nats_input",
+            "lang": "python-headwater",
+            "version": "1",
+        }
+        if self._user is not None and self._password is None:
+            options["auth_token"] = self._user
+        elif self._user is not None:
+            options["user"], options["pass"] = self._user, self._password
+        self._send(
+            b"CONNECT " + json.dumps(options).encode() + b"\r\nSUB " + self._inbox + b" 1\r\n"
+            b"PING\r\n"
+        )
+        deadline = time.monotonic() + CONNECT_SECONDS
+        while True:  # the PONG says CONNECT and SUB were taken (an -ERR comes first if not)
+            frames = self._read(deadline)
+            if frames is None:
+                raise PullError("the NATS server did not answer CONNECT")
+            if frames.errors:
+                raise PullError(f"the NATS server refused the connection: {frames.errors[0]}")
+            if frames.pongs:
+                break
+
+    def _handshake_info(self) -> dict[str, object]:
+        deadline = time.monotonic() + CONNECT_SECONDS
+        while True:
+            frames = self._read(deadline)
+            if frames is None:
+                raise PullError("the NATS server sent no INFO")
+            if frames.infos:
+                parsed: dict[str, object] = json.loads(frames.infos[0])
+                return parsed
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+
+    # -- pulling -------------------------------------------------------------------------
+    def pull(self, batch: int, expires: float) -> Pulled:
+        """Up to `batch` messages from one pull request that waits at most `expires` s for
+        them; when this returns the request is over at the server (nothing left waiting)."""
+        request = json.dumps({"batch": batch, "expires": int(expires * 1e9)}).encode()
+        self._send(b"PUB %s %s %d\r\n%s\r\n" % (self._next, self._inbox, len(request), request))
+        pulled, self._held = self._held, Pulled()
+        deadline = time.monotonic() + expires + GRACE_SECONDS
+        while len(pulled.replies) < batch:
+            frames = self._read(deadline)
+            if frames is None:  # past the request's expiry: the server dropped it silently
+                pulled.exhausted = True
+                break
+            pulled.replies.extend(frames.replies)
+            pulled.payloads.extend(frames.payloads)
+            if frames.errors:
+                raise PullError(f"the NATS server reports: {frames.errors[0]}")
+            if frames.statuses:
+                self._end(frames, pulled)
+                break
+        if len(pulled.replies) > batch:  # read past this request: keep them for the next
+            self._held = Pulled(pulled.replies[batch:], pulled.payloads[batch:])
+            del pulled.replies[batch:], pulled.payloads[batch:]
+        return pulled
+
+    def _end(self, frames: Frames, pulled: Pulled) -> None:
+        for code, description in frames.statuses:
+            if code == 100:  # idle heartbeat: the request lives on
+                continue
+            if code == 409 and "deleted" in description.lower():
+                raise ConsumerGone(f"the consumer was deleted: {description}")
+            if code in (404, 408, 409):  # no messages, expired, or refused (max waiting...)
+                pulled.exhausted = True
+                return
+            raise PullError(f"unexpected JetStream status {code} {description}")
+
+    def ack(self, reply: bytes) -> None:
+        """Acknowledge one message; with `AckPolicy.ALL` that is everything before it too.
+        The PING's PONG confirms the server read the ack before this returns."""
+        self._send(b"PUB " + reply + b" 4\r\n+ACK\r\nPING\r\n")
+        deadline = time.monotonic() + CONNECT_SECONDS
+        while True:
+            frames = self._read(deadline)
+            if frames is None:
+                raise PullError("the NATS server did not confirm an acknowledgement")
+            if frames.replies:  # a late delivery of a finished request: the next pull has it
+                self._held.replies.extend(frames.replies)
+                self._held.payloads.extend(frames.payloads)
+            if frames.errors:
+                raise PullError(f"the NATS server reports: {frames.errors[0]}")
+            if frames.pongs:
+                return
+
+    # -- bytes ---------------------------------------------------------------------------
+    def _send(self, data: bytes) -> None:
+        if self._sock is None:
+            raise PullError("not connected")
+        try:
+            self._sock.sendall(data)
+        except OSError as exc:
+            raise PullError(f"lost the NATS connection: {exc}") from exc
+
+    def _read(self, deadline: float) -> Frames | None:
+        """The frames of one socket read, PINGs answered; None once `deadline` passed."""
+        assert self._sock is not None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        self._sock.settimeout(left)
+        try:
+            data = self._sock.recv(READ_BYTES)
+        except TimeoutError:
+            return None
+        except OSError as exc:
+            raise PullError(f"lost the NATS connection: {exc}") from exc
+        if not data:
+            raise PullError("the NATS server closed the connection")
+        frames = self._parser.feed(data)
+        if frames.pings:
+            self._send(b"PONG\r\n" * frames.pings)
+        return frames
