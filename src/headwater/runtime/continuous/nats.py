@@ -108,12 +108,25 @@ class NatsSource:
         finally:
             await nc.close()
 
+    async def _check_consumer(self) -> None:
+        nc = await nats.connect(self._url, connect_timeout=5, max_reconnect_attempts=0)
+        try:
+            await nc.jetstream().consumer_info(self._stream, self._durable)
+        except NotFoundError:
+            raise TransientSourceError(
+                f"the consumer {self._durable!r} of {self._stream!r} is gone"
+            ) from None
+        finally:
+            await nc.close()
+
     def fetch(self, max_records: int, timeout: float) -> Fetched:
         assert self._pull is not None
         try:
             pulled = self._pull.pull(min(max_records, MAX_PULL), max(timeout, MIN_PULL_SECONDS))
         except PullError as exc:  # the worker reopens, recreating the consumer
             raise TransientSourceError(str(exc)) from exc
+        if pulled.silent and not pulled.replies:
+            asyncio.run(self._check_consumer())
         payloads = []
         duplicates = 0
         seen = self._seen

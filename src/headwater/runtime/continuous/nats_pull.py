@@ -10,7 +10,9 @@ A pull request is a publish to `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>` w
 messages, then ends the request with a status (408 Request Timeout when it expires, 409 when
 the consumer refuses it) or, having sent all n, with nothing. nats-server 2.9 may also drop an
 expired request without a word, so a request is over, at the latest, a little after its own
-expiry (`GRACE_SECONDS`): the loop never waits on a request the server forgot.
+expiry (`GRACE_SECONDS`): the loop never waits on a request the server forgot. A request
+to a consumer that no longer exists gets no answer at all, so the caller checks the consumer
+when one ends in silence with nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Pulled:
     replies: list[bytes] = field(default_factory=list)
     payloads: list[bytes] = field(default_factory=list)
     exhausted: bool = False  # the request ended before its batch filled: nothing more now
+    silent: bool = False  # ...and the server never said so (see the module's docstring)
 
 
 class JetStreamPull:
@@ -56,6 +59,9 @@ class JetStreamPull:
         self._parser = FrameParser()
         self._sock: socket.socket | None = None
         self._held = Pulled()  # messages read past the end of the last request (stragglers)
+        # one buffer for every read: `recv(n)` would allocate (and map) n bytes each time
+        self._buffer = bytearray(READ_BYTES)
+        self._view = memoryview(self._buffer)
 
     # -- connection ----------------------------------------------------------------------
     def connect(self) -> None:
@@ -64,6 +70,8 @@ class JetStreamPull:
         except OSError as exc:
             raise PullError(f"cannot connect to nats://{self._host}:{self._port}: {exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # room for a whole pull's worth of frames: fewer, fuller reads
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * READ_BYTES)
         self._sock = sock
         info = self._handshake_info()
         if info.get("tls_required"):
@@ -125,7 +133,7 @@ class JetStreamPull:
         while len(pulled.replies) < batch:
             frames = self._read(deadline)
             if frames is None:  # past the request's expiry: the server dropped it silently
-                pulled.exhausted = True
+                pulled.exhausted = pulled.silent = True
                 break
             pulled.replies.extend(frames.replies)
             pulled.payloads.extend(frames.payloads)
@@ -184,14 +192,14 @@ class JetStreamPull:
             return None
         self._sock.settimeout(left)
         try:
-            data = self._sock.recv(READ_BYTES)
+            size = self._sock.recv_into(self._view)
         except TimeoutError:
             return None
         except OSError as exc:
             raise PullError(f"lost the NATS connection: {exc}") from exc
-        if not data:
+        if not size:
             raise PullError("the NATS server closed the connection")
-        frames = self._parser.feed(data)
+        frames = self._parser.feed(bytes(self._view[:size]))
         if frames.pings:
             self._send(b"PONG\r\n" * frames.pings)
         return frames
