@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from headwater.domain.datasets import Column, ColumnType
+from headwater.runtime.continuous import nats as nats_source
 from headwater.runtime.continuous.nats import NatsSource
 from headwater.runtime.continuous.nats_pull import JetStreamPull
 from headwater.runtime.continuous.source import Fetched, SourceContext, TransientSourceError
@@ -185,3 +186,31 @@ def test_pull_ends_a_request_the_server_answers_with_nothing(stream: tuple[str, 
         assert consumer_info(name, "d").num_waiting == 0
     finally:
         pull.close()
+
+
+def test_pause_collects_the_request_sent_ahead(
+    stream: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetch that filled its batch sends the next pull request before returning; pausing
+    then hands over what that request brings, and leaves nothing out or unacknowledged."""
+    name, subject = stream
+    monkeypatch.setattr(nats_source, "MAX_PULL", 100)  # batches of 100 rather than 20,000
+    publish(subject, messages(0, 300))
+    src = source(name, "d")
+    src.open(None)
+    try:
+        first = src.fetch(1000, 1.0)
+        assert ids(first) == list(range(100))
+        on_its_way = src.pause()
+        assert on_its_way is not None
+        assert ids(on_its_way) == list(range(100, 200))
+        src.ack(on_its_way.position)  # the worker commits it, then acks
+        info = consumer_info(name, "d")
+        assert info.num_waiting == 0
+        assert info.num_ack_pending == 0
+        assert info.delivered.stream_seq == 200
+        assert src.pause() is None  # nothing further out
+        src.resume()
+        assert drain(src, 100) == list(range(200, 300))
+    finally:
+        src.close()

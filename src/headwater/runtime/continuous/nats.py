@@ -9,7 +9,9 @@ Delivery: the position is the stream sequence of the newest committed message. O
 committed before a crash are delivered again, and committed ones are not. The consumer acks
 with `AckPolicy.ALL`: one acknowledgement after each commit covers every message before it.
 Redeliveries whose sequence was already taken (committed or buffered) are dropped, so the
-table holds each message once. Paused, the connector sends no pull requests at all.
+table holds each message once. While messages are waiting, the next pull request goes out
+before `fetch` returns, so they flow in while the worker commits; `pause` collects what it
+brought, so paused, the connector has no pull request out and nothing unacknowledged.
 
 nats-py creates the consumer; the messages come over a lean connection of our own
 (`nats_pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
@@ -25,7 +27,7 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from headwater.runtime.continuous.nats_pull import JetStreamPull, PullError
+from headwater.runtime.continuous.nats_pull import JetStreamPull, Pulled, PullError
 from headwater.runtime.continuous.source import (
     FatalSourceError,
     Fetched,
@@ -67,6 +69,7 @@ class NatsSource:
         self._ack_reply: bytes | None = None  # newest message taken, acked (ALL) after a commit
         self._fresh_unacked = 0
         self._backlog = False  # the last pull request filled its batch: more was waiting
+        self._broken: str | None = None  # the connection failed while pausing
 
     def open(self, position: dict[str, Any] | None) -> None:
         self._seen = int((position or {}).get("stream_sequence", 0))
@@ -120,13 +123,28 @@ class NatsSource:
             await nc.close()
 
     def fetch(self, max_records: int, timeout: float) -> Fetched:
+        if self._broken is not None:
+            raise TransientSourceError(self._broken)
         assert self._pull is not None
+        batch = min(max_records, MAX_PULL)
+        expires = max(timeout, MIN_PULL_SECONDS)
         try:
-            pulled = self._pull.pull(min(max_records, MAX_PULL), max(timeout, MIN_PULL_SECONDS))
+            if not self._pull.requesting:
+                self._pull.request(batch, expires)
+            pulled = self._pull.collect()
+            more = min(MAX_PULL, max_records - len(pulled.replies))
+            if not pulled.exhausted and more > 0:
+                # more is waiting: ask for it now, so it flows in while the worker decodes and
+                # commits this (pause() collects it if the worker stops here)
+                self._pull.request(more, expires)
         except PullError as exc:  # the worker reopens, recreating the consumer
             raise TransientSourceError(str(exc)) from exc
         if pulled.silent and not pulled.replies:
             asyncio.run(self._check_consumer())
+        return self._taken(pulled)
+
+    def _taken(self, pulled: Pulled) -> Fetched:
+        """The pulled messages but those already taken (redeliveries), which it counts."""
         payloads = []
         duplicates = 0
         seen = self._seen
@@ -168,8 +186,19 @@ class NatsSource:
             self._ack_reply = None
         self._fresh_unacked = 0
 
-    def pause(self) -> None:
-        pass  # every pull request is over when fetch returns: the consumer delivers nothing
+    def pause(self) -> Fetched | None:
+        """Let the pull request still out finish, and hand over what it brought: after this
+        nothing waits at the server and nothing is delivered but unacknowledged."""
+        if self._pull is None or not self._pull.requesting:
+            return None
+        try:
+            return self._taken(self._pull.collect())
+        except (PullError, TransientSourceError) as exc:
+            # what was on its way stays unacknowledged: reopening (at the next fetch)
+            # recreates the consumer at the committed position, so it comes again
+            self._broken = str(exc)
+            self._pull.close()
+            return None
 
     def resume(self) -> None:
         pass

@@ -47,6 +47,13 @@ class Pulled:
     silent: bool = False  # ...and the server never said so (see the module's docstring)
 
 
+@dataclass
+class _Request:
+    batch: int
+    deadline: float  # over by then, whatever the server says
+    received: int = 0
+
+
 class JetStreamPull:
     def __init__(self, url: str, stream: str, consumer: str) -> None:
         parts = urlsplit(url if "://" in url else f"nats://{url}")
@@ -58,7 +65,8 @@ class JetStreamPull:
         self._inbox = f"_INBOX.hw.{uuid.uuid4().hex}".encode()
         self._parser = FrameParser()
         self._sock: socket.socket | None = None
-        self._held = Pulled()  # messages read past the end of the last request (stragglers)
+        self._arrived = Pulled()  # read, not yet collected
+        self._request: _Request | None = None  # the pull request out, if any
         # one buffer for every read: `recv(n)` would allocate (and map) n bytes each time
         self._buffer = bytearray(READ_BYTES)
         self._view = memoryview(self._buffer)
@@ -123,55 +131,70 @@ class JetStreamPull:
                 self._sock = None
 
     # -- pulling -------------------------------------------------------------------------
-    def pull(self, batch: int, expires: float) -> Pulled:
-        """Up to `batch` messages from one pull request that waits at most `expires` s for
-        them; when this returns the request is over at the server (nothing left waiting)."""
-        request = json.dumps({"batch": batch, "expires": int(expires * 1e9)}).encode()
+    @property
+    def requesting(self) -> bool:
+        """A pull request is out and not over yet."""
+        return self._request is not None
+
+    def request(self, batch: int, expires: float) -> None:
+        """Ask for up to `batch` messages, waiting at most `expires` s for the first; with
+        `no_wait` the server ends the request as soon as it has nothing more."""
+        assert self._request is None, "one pull request at a time"
+        body = json.dumps({"batch": batch, "expires": int(expires * 1e9), "no_wait": True})
+        request = body.encode()
         self._send(b"PUB %s %s %d\r\n%s\r\n" % (self._next, self._inbox, len(request), request))
-        pulled, self._held = self._held, Pulled()
-        deadline = time.monotonic() + expires + GRACE_SECONDS
-        while len(pulled.replies) < batch:
-            frames = self._read(deadline)
-            if frames is None:  # past the request's expiry: the server dropped it silently
-                pulled.exhausted = pulled.silent = True
-                break
-            pulled.replies.extend(frames.replies)
-            pulled.payloads.extend(frames.payloads)
-            if frames.errors:
-                raise PullError(f"the NATS server reports: {frames.errors[0]}")
-            if frames.statuses:
-                self._end(frames, pulled)
-                break
-        if len(pulled.replies) > batch:  # read past this request: keep them for the next
-            self._held = Pulled(pulled.replies[batch:], pulled.payloads[batch:])
-            del pulled.replies[batch:], pulled.payloads[batch:]
+        self._request = _Request(batch, time.monotonic() + expires + GRACE_SECONDS)
+
+    def collect(self) -> Pulled:
+        """Everything that arrived, once the request is over at the server (nothing left
+        waiting there)."""
+        while self._request is not None:
+            self._take(self._read(self._request.deadline))
+        pulled, self._arrived = self._arrived, Pulled()
         return pulled
 
-    def _end(self, frames: Frames, pulled: Pulled) -> None:
+    def pull(self, batch: int, expires: float) -> Pulled:
+        self.request(batch, expires)
+        return self.collect()
+
+    def _take(self, frames: Frames | None) -> None:
+        request = self._request
+        if frames is None:  # past the request's expiry: the server dropped it silently
+            if request is not None:
+                self._arrived.exhausted = self._arrived.silent = True
+                self._request = None
+            return
+        self._arrived.replies += frames.replies
+        self._arrived.payloads += frames.payloads
+        if frames.errors:
+            raise PullError(f"the NATS server reports: {frames.errors[0]}")
+        if request is None:
+            return  # a late status of a request already over: nothing to end
+        request.received += len(frames.replies)
+        if request.received >= request.batch:
+            self._request = None
         for code, description in frames.statuses:
             if code == 100:  # idle heartbeat: the request lives on
                 continue
             if code == 409 and "deleted" in description.lower():
                 raise ConsumerGone(f"the consumer was deleted: {description}")
-            if code in (404, 408, 409):  # no messages, expired, or refused (max waiting...)
-                pulled.exhausted = True
-                return
-            raise PullError(f"unexpected JetStream status {code} {description}")
+            if code not in (404, 408, 409):
+                raise PullError(f"unexpected JetStream status {code} {description}")
+            # no messages, expired, or refused (max waiting...): over before its batch filled
+            self._arrived.exhausted = True
+            self._request = None
 
     def ack(self, reply: bytes) -> None:
         """Acknowledge one message; with `AckPolicy.ALL` that is everything before it too.
-        The PING's PONG confirms the server read the ack before this returns."""
+        The PING's PONG confirms the server read the ack before this returns; deliveries
+        of a request still out that come meanwhile wait for `collect`."""
         self._send(b"PUB " + reply + b" 4\r\n+ACK\r\nPING\r\n")
         deadline = time.monotonic() + CONNECT_SECONDS
         while True:
             frames = self._read(deadline)
             if frames is None:
                 raise PullError("the NATS server did not confirm an acknowledgement")
-            if frames.replies:  # a late delivery of a finished request: the next pull has it
-                self._held.replies.extend(frames.replies)
-                self._held.payloads.extend(frames.payloads)
-            if frames.errors:
-                raise PullError(f"the NATS server reports: {frames.errors[0]}")
+            self._take(frames)
             if frames.pongs:
                 return
 
