@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import nats
@@ -131,9 +132,10 @@ class NatsSource:
         try:
             if not self._pull.requesting:
                 self._pull.request(batch, expires)
-            pulled = self._pull.collect()
+            # back by the worker's deadline, so a commit is never late for a pull
+            pulled = self._pull.collect(time.monotonic() + timeout)
             more = min(MAX_PULL, max_records - len(pulled.replies))
-            if not pulled.exhausted and more > 0:
+            if not self._pull.requesting and not pulled.exhausted and more > 0:
                 # more is waiting: ask for it now, so it flows in while the worker decodes and
                 # commits this (pause() collects it if the worker stops here)
                 self._pull.request(more, expires)

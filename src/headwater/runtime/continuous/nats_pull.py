@@ -145,11 +145,15 @@ class JetStreamPull:
         self._send(b"PUB %s %s %d\r\n%s\r\n" % (self._next, self._inbox, len(request), request))
         self._request = _Request(batch, time.monotonic() + expires + GRACE_SECONDS)
 
-    def collect(self) -> Pulled:
+    def collect(self, until: float | None = None) -> Pulled:
         """Everything that arrived, once the request is over at the server (nothing left
-        waiting there)."""
+        waiting there), or by `until` (monotonic) with the request still out."""
         while self._request is not None:
-            self._take(self._read(self._request.deadline))
+            deadline = self._request.deadline
+            frames = self._read(deadline if until is None else min(deadline, until))
+            if frames is None and time.monotonic() < deadline:
+                break  # `until` came first: the rest of the request arrives later
+            self._take(frames)
         pulled, self._arrived = self._arrived, Pulled()
         return pulled
 
