@@ -169,7 +169,7 @@ class NatsSource:
         # a backlog just ran out: commit now rather than at the end of the interval; a trickle
         # (each pull running out) still commits once per interval
         drained = pulled.exhausted and self._backlog and bool(payloads)
-        self._backlog = not pulled.exhausted
+        self._backlog = not pulled.exhausted and bool(pulled.replies)
         return Fetched(
             payloads=payloads,
             position={"stream_sequence": self._seen},
