@@ -1,5 +1,5 @@
 """`nats_input`'s source and its lean pull connection against the real JetStream server
-(127.0.0.1:4222): nothing waits at the server between fetches (so pause fetches nothing),
+(127.0.0.1:4222): once paused nothing waits at the server (so nothing is fetched),
 messages published while paused come after resume exactly once, a restart resumes after the
 committed sequence, redeliveries are dropped, a deleted consumer is a transient error."""
 
@@ -66,7 +66,7 @@ def drain(src: NatsSource, expected: int) -> list[int]:
     return got
 
 
-def test_fetch_takes_every_message_in_order_and_leaves_no_request_waiting(
+def test_fetch_takes_every_message_in_order_and_pause_leaves_no_request_waiting(
     stream: tuple[str, str],
 ) -> None:
     name, subject = stream
@@ -75,9 +75,11 @@ def test_fetch_takes_every_message_in_order_and_leaves_no_request_waiting(
     src.open(None)
     try:
         assert drain(src, 500) == list(range(500))
-        empty = src.fetch(100, 0.2)  # runs out: the request ends (408) with nothing
+        empty = src.fetch(100, 0.2)  # nothing more: back by its timeout, the request still out
         assert empty.payloads == []
         assert empty.position == {"stream_sequence": 500}
+        held = src.pause()  # the request ends (408) and brings nothing
+        assert held is None or held.payloads == []
         info = consumer_info(name, "d")
         assert info.num_waiting == 0  # no pull request left behind
         assert info.num_ack_pending == 0  # the ack of the last covered them all (AckPolicy.ALL)

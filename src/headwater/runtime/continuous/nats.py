@@ -36,7 +36,10 @@ from headwater.runtime.continuous.source import (
     TransientSourceError,
 )
 
-MIN_PULL_SECONDS = 0.01
+# How long a pull request may stay out. Not the worker's (often tiny) fetch timeout: a fetch
+# comes back by then anyway, leaving the request out, and nats-server 2.9 ends a request that
+# expires mid-delivery without a word, which costs a wait for nothing and a half-empty batch.
+REQUEST_SECONDS = 1.0
 # messages per pull request: at ~150k/s one takes ~0.15 s, so a fetch returns well inside the
 # commit interval and the commit is not held up waiting for it
 MAX_PULL = 20_000
@@ -128,7 +131,7 @@ class NatsSource:
             raise TransientSourceError(self._broken)
         assert self._pull is not None
         batch = min(max_records, MAX_PULL)
-        expires = max(timeout, MIN_PULL_SECONDS)
+        expires = max(timeout, REQUEST_SECONDS)
         try:
             if not self._pull.requesting:
                 self._pull.request(batch, expires)
