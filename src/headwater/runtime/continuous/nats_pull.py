@@ -6,9 +6,10 @@ a consumer at ~45k messages/s on this machine, under the pipeline's 100k/s goal 
 docs/pipelines.md). nats-py still creates the stream's consumer; this only reads from it.
 
 A pull request is a publish to `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>` with
-`{"batch": n, "expires": ns}` and our inbox as reply. The server answers with up to n
-messages, then ends the request with a status (408 Request Timeout when it expires, 409 when
-the consumer refuses it) or, having sent all n, with nothing. nats-server 2.9 may also drop an
+`{"batch": n, "expires": ns, "no_wait": true}` and our inbox as reply. The server waits up
+to `expires` for a first message, answers with up to n, then ends the request with a status
+(408 Request Timeout once it has nothing more or expired, 404 when there was nothing, 409
+when the consumer refuses it) or, having sent all n, with nothing. nats-server 2.9 may also drop an
 expired request without a word, so a request is over, at the latest, a little after its own
 expiry (`GRACE_SECONDS`): the loop never waits on a request the server forgot. A request
 to a consumer that no longer exists gets no answer at all, so the caller checks the consumer
