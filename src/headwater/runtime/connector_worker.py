@@ -207,8 +207,11 @@ class ConnectorWorker:
         if not self.active or finished:
             self._commit(source)
             if fetching and not finished:
-                source.pause()  # stop at the source, not just here
+                on_its_way = source.pause()  # stop at the source, not just here
                 fetching = False
+                if on_its_way is not None:  # read as it stopped: committed before resting
+                    self._take(on_its_way)
+                    self._commit(source)
             self._wake.wait(self._settings.poll_seconds)
             self._wake.clear()
             return fetching, attempt

@@ -1,4 +1,4 @@
-"""`nats_input`: a JetStream stream through a durable pull consumer (nats-py).
+"""`nats_input`: a JetStream stream through a durable pull consumer.
 
 Config (Feldera's shape): `{"connection_config": {"server_url": "nats://127.0.0.1:4222"},
 "stream_name": "orders", "consumer_config": {"durable_name": ..., "filter_subjects": [...],
@@ -9,23 +9,26 @@ Delivery: the position is the stream sequence of the newest committed message. O
 committed before a crash are delivered again, and committed ones are not. The consumer acks
 with `AckPolicy.ALL`: one acknowledgement after each commit covers every message before it.
 Redeliveries whose sequence was already taken (committed or buffered) are dropped, so the
-table holds each message once. Paused, the connector sends no pull requests at all.
+table holds each message once. While messages are waiting, the next pull request goes out
+before `fetch` returns, so they flow in while the worker commits; `pause` collects what it
+brought, so paused, the connector has no pull request out and nothing unacknowledged.
+
+nats-py creates the consumer; the messages come over a lean connection of our own
+(`nats_pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import time
 from typing import Any
 
 import nats
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from headwater.runtime.continuous.nats_pull import JetStreamPull, Pulled, PullError
 from headwater.runtime.continuous.source import (
     FatalSourceError,
     Fetched,
@@ -33,8 +36,13 @@ from headwater.runtime.continuous.source import (
     TransientSourceError,
 )
 
-MIN_PULL_SECONDS = 0.25
-MAX_PULL = 10_000  # messages per pull request: each fetch stays well inside the commit interval
+# How long a pull request may stay out. Not the worker's (often tiny) fetch timeout: a fetch
+# comes back by then anyway, leaving the request out, and nats-server 2.9 ends a request that
+# expires mid-delivery without a word, which costs a wait for nothing and a half-empty batch.
+REQUEST_SECONDS = 1.0
+# messages per pull request: at ~150k/s one takes ~0.15 s, so a fetch returns well inside the
+# commit interval and the commit is not held up waiting for it
+MAX_PULL = 20_000
 POLICIES = {"all": DeliverPolicy.ALL, "new": DeliverPolicy.NEW, "last": DeliverPolicy.LAST}
 
 
@@ -60,137 +68,154 @@ class NatsSource:
         self._policy = POLICIES[policy]
         self._ack_wait = float(consumer.get("ack_wait_secs", 30))
         self._max_ack_pending = int(context.max_queued_records)
-        self._loop = asyncio.new_event_loop()
-        self._nc: Client | None = None
-        self._sub: JetStreamContext.PullSubscription | None = None
+        self._pull: JetStreamPull | None = None
         self._seen = 0  # newest stream sequence taken (committed or buffered)
-        self._last: Msg | None = None  # newest message received, acked (ALL) after a commit
+        self._ack_reply: bytes | None = None  # newest message taken, acked (ALL) after a commit
         self._fresh_unacked = 0
-        self._arrived: list[Msg] = []
-        self._wanted = 0
-        self._request_done = asyncio.Event()
-        self._inbox = ""
-        self._next_subject = ""
-
-    def _run(self, coro: Any) -> Any:
-        return self._loop.run_until_complete(coro)
+        self._backlog = False  # the last pull request filled its batch: more was waiting
+        self._broken: str | None = None  # the connection failed while pausing
 
     def open(self, position: dict[str, Any] | None) -> None:
         self._seen = int((position or {}).get("stream_sequence", 0))
         try:
-            self._run(self._connect())
+            asyncio.run(self._create_consumer())
         except NotFoundError:
             raise TransientSourceError(f"no JetStream stream {self._stream!r} (yet)") from None
+        self._pull = JetStreamPull(self._url, self._stream, self._durable)
+        try:
+            self._pull.connect()
+        except PullError as exc:
+            raise TransientSourceError(str(exc)) from exc
 
-    async def _connect(self) -> None:
-        self._nc = await nats.connect(
-            self._url, connect_timeout=5, max_reconnect_attempts=-1, reconnect_time_wait=0.5
-        )
-        js = self._nc.jetstream()
-        await js.stream_info(self._stream)
-        # deliver from just after the committed position, whatever the consumer did before
-        with contextlib.suppress(NotFoundError):
-            await js.delete_consumer(self._stream, self._durable)
-        config = ConsumerConfig(
-            durable_name=self._durable,
-            ack_policy=AckPolicy.ALL,
-            ack_wait=self._ack_wait,
-            max_ack_pending=self._max_ack_pending,
-            max_waiting=16,
-        )
-        if self._seen:
-            config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
-            config.opt_start_seq = self._seen + 1
-        else:
-            config.deliver_policy = self._policy
-        if len(self._subjects) == 1:
-            config.filter_subject = self._subjects[0]
-        elif self._subjects:
-            config.filter_subjects = self._subjects
-        await js.add_consumer(self._stream, config)
-        # Pull requests by hand onto an inbox with a callback: nats-py's `fetch` waits for
-        # each message with its own timeout, about 3x slower (see docs/pipelines.md).
-        self._inbox = self._nc.new_inbox()
-        self._next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self._stream}.{self._durable}"
-        await self._nc.subscribe(
-            self._inbox, cb=self._on_message, pending_msgs_limit=-1, pending_bytes_limit=-1
-        )
-
-    async def _on_message(self, message: Msg) -> None:
-        status = JetStreamContext.is_status_msg(message)
-        if status is None:
-            self._arrived.append(message)
-            if len(self._arrived) >= self._wanted:
-                self._request_done.set()
-        elif status != "100":  # 404 no messages, 408 request expired, 409 ...: request over
-            self._request_done.set()
-
-    async def _pull(self, batch: int, timeout: float) -> list[Msg]:
-        """One pull request, answered in full: no request is left waiting afterwards."""
-        assert self._nc is not None
-        if len(self._arrived) < batch:
-            # A pull request that expires at once returns a handful: ask for a while at least
-            timeout = max(timeout, MIN_PULL_SECONDS)
-            self._wanted = batch - len(self._arrived)
-            self._request_done = asyncio.Event()
-            request = {"batch": self._wanted, "expires": int(max(timeout, 0.01) * 1e9)}
-            await self._nc.publish(
-                self._next_subject, json.dumps(request).encode(), reply=self._inbox
+    async def _create_consumer(self) -> None:
+        nc = await nats.connect(self._url, connect_timeout=5, max_reconnect_attempts=0)
+        try:
+            js = nc.jetstream()
+            await js.stream_info(self._stream)
+            # deliver from just after the committed position, whatever the consumer did before
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self._stream, self._durable)
+            config = ConsumerConfig(
+                durable_name=self._durable,
+                ack_policy=AckPolicy.ALL,
+                ack_wait=self._ack_wait,
+                max_ack_pending=self._max_ack_pending,
+                max_waiting=16,
             )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._request_done.wait(), timeout + 2.0)
-        messages, self._arrived = self._arrived, []
-        return messages
+            if self._seen:
+                config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+                config.opt_start_seq = self._seen + 1
+            else:
+                config.deliver_policy = self._policy
+            if len(self._subjects) == 1:
+                config.filter_subject = self._subjects[0]
+            elif self._subjects:
+                config.filter_subjects = self._subjects
+            await js.add_consumer(self._stream, config)
+        finally:
+            await nc.close()
+
+    async def _check_consumer(self) -> None:
+        nc = await nats.connect(self._url, connect_timeout=5, max_reconnect_attempts=0)
+        try:
+            await nc.jetstream().consumer_info(self._stream, self._durable)
+        except NotFoundError:
+            raise TransientSourceError(
+                f"the consumer {self._durable!r} of {self._stream!r} is gone"
+            ) from None
+        finally:
+            await nc.close()
 
     def fetch(self, max_records: int, timeout: float) -> Fetched:
-        messages: list[Msg] = self._run(self._pull(min(max_records, MAX_PULL), timeout))
+        if self._broken is not None:
+            raise TransientSourceError(self._broken)
+        assert self._pull is not None
+        batch = min(max_records, MAX_PULL)
+        expires = max(timeout, REQUEST_SECONDS)
+        try:
+            if not self._pull.requesting:
+                self._pull.request(batch, expires)
+            # back by the worker's deadline, so a commit is never late for a pull
+            pulled = self._pull.collect(time.monotonic() + timeout)
+            more = min(MAX_PULL, max_records - len(pulled.replies))
+            if not self._pull.requesting and not pulled.exhausted and more > 0:
+                # more is waiting: ask for it now, so it flows in while the worker decodes and
+                # commits this (pause() collects it if the worker stops here)
+                self._pull.request(more, expires)
+        except PullError as exc:  # the worker reopens, recreating the consumer
+            raise TransientSourceError(str(exc)) from exc
+        if pulled.silent and not pulled.replies:
+            asyncio.run(self._check_consumer())
+        return self._taken(pulled)
+
+    def _taken(self, pulled: Pulled) -> Fetched:
+        """The pulled messages but those already taken (redeliveries), which it counts."""
         payloads = []
-        nbytes = 0
         duplicates = 0
-        for message in messages:
-            sequence = stream_sequence(message.reply)
-            self._last = message
-            if sequence <= self._seen:
+        seen = self._seen
+        newest = self._ack_reply
+        for reply, payload in zip(pulled.replies, pulled.payloads, strict=True):
+            sequence = stream_sequence(reply)
+            if sequence <= seen:
                 duplicates += 1  # redelivered, but already taken
+                if newest is None:
+                    newest = reply
                 continue
-            self._seen = sequence
-            payloads.append(message.data)
-            nbytes += len(message.data)
+            seen = sequence
+            newest = reply
+            payloads.append(payload)
+        self._seen = seen
+        self._ack_reply = newest
         self._fresh_unacked += len(payloads)
         if duplicates and not self._fresh_unacked:
             self.ack(None)  # nothing uncommitted comes before them: safe to ack at once
+        # a backlog just ran out: commit now rather than at the end of the interval; a trickle
+        # (each pull running out) still commits once per interval
+        drained = pulled.exhausted and self._backlog and bool(payloads)
+        self._backlog = not pulled.exhausted and bool(pulled.replies)
         return Fetched(
             payloads=payloads,
             position={"stream_sequence": self._seen},
-            nbytes=nbytes,
+            nbytes=sum(map(len, payloads)),
             duplicates=duplicates,
+            idle=drained,
         )
 
     def ack(self, position: dict[str, Any] | None) -> None:
-        if self._last is not None:
-            self._run(self._last.ack())
-            if self._nc is not None:
-                self._run(self._nc.flush())
-            self._last = None
+        """Everything taken is committed: one ack of the newest (`AckPolicy.ALL`)."""
+        if self._ack_reply is not None and self._pull is not None:
+            try:
+                self._pull.ack(self._ack_reply)
+            except PullError as exc:
+                raise TransientSourceError(str(exc)) from exc
+            self._ack_reply = None
         self._fresh_unacked = 0
 
-    def pause(self) -> None:
-        pass  # no fetch, no pull request: the consumer delivers nothing while paused
+    def pause(self) -> Fetched | None:
+        """Let the pull request still out finish, and hand over what it brought: after this
+        nothing waits at the server and nothing is delivered but unacknowledged."""
+        if self._pull is None or not self._pull.requesting:
+            return None
+        try:
+            return self._taken(self._pull.collect())
+        except (PullError, TransientSourceError) as exc:
+            # what was on its way stays unacknowledged: reopening (at the next fetch)
+            # recreates the consumer at the committed position, so it comes again
+            self._broken = str(exc)
+            self._pull.close()
+            return None
 
     def resume(self) -> None:
         pass
 
     def close(self) -> None:
-        try:
-            if self._nc is not None:
-                self._run(self._nc.close())
-        finally:
-            self._loop.close()
+        if self._pull is not None:
+            self._pull.close()
 
 
-def stream_sequence(reply: str) -> int:
-    """The stream sequence in a JetStream ack subject, without nats-py's full metadata parse
-    (a third of the consumer's time): `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>...`, or
-    with `<domain>.<account hash>` after `ACK` in the newer 12-token form."""
-    tokens = reply.split(".")
+def stream_sequence(reply: bytes) -> int:
+    """The stream sequence in a JetStream ack subject: `$JS.ACK.<stream>.<consumer>.
+    <delivered>.<sseq>...`, or with `<domain>.<account hash>` after `ACK` in the newer
+    12-token form."""
+    tokens = reply.split(b".")
     return int(tokens[5] if len(tokens) == 9 else tokens[7])
