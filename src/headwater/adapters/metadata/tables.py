@@ -58,6 +58,8 @@ group_members = sa.Table(
     metadata,
     sa.Column("group_id", sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # Every authenticated request looks up its user's groups: the key leads with group_id.
+    sa.Index("ix_group_members_user_id", "user_id"),
 )
 
 access_tokens = sa.Table(
