@@ -17,8 +17,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/headwater serve
 
+# Test workers (pytest-xdist): most tests wait on servers, sockets and subprocesses, so more
+# workers than cores pays; TEST_WORKERS=0 runs the suite serially in one process.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
