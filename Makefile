@@ -18,11 +18,12 @@ run: $(STAMP)
 	$(BIN)/headwater serve
 
 # Test workers (pytest-xdist): most tests wait on servers, sockets and subprocesses, so more
-# workers than cores pays; TEST_WORKERS=0 runs the suite serially in one process.
+# workers than cores pays; TEST_WORKERS=0 runs the suite serially in one process. loadgroup:
+# tests marked xdist_group(NAME) share a worker (the airbyte tests, for their module fixtures).
 TEST_WORKERS ?= 4
 
 test: $(STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) $(ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
