@@ -17,8 +17,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/headwater serve
 
+# Test workers (pytest-xdist), one per core: 4 on 2 cores was faster still but, on a loaded
+# machine, tripped tests that allow a server a second or two (shell completion's 2 s timeout,
+# an MQTT subscription's 1 s). TEST_WORKERS=0 runs the suite serially in one process. loadgroup:
+# tests marked xdist_group(NAME) share a worker (the airbyte tests, for their module fixtures).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -32,6 +32,9 @@ FAKER = "airbyte-source-faker"
 # always_updated=false: faker's incremental mode; with the default (true) it sends every
 # user again, with a new updated_at, on each sync.
 USERS = {"count": 200, "seed": 1, "always_updated": False}
+# Under `make test` (pytest-xdist, --dist loadgroup) these tests share one worker, so the
+# module's faker reads (seconds each) happen once, not once per worker.
+pytestmark = pytest.mark.xdist_group("airbyte")
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """The server could not bind its port: another process has it."""
+
+
 @dataclass
 class Server:
     data_dir: Path
@@ -34,7 +38,22 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
+        first = self.process is None
+        for _ in range(3):
+            try:
+                self._start(timeout)
+                return
+            except PortTaken:
+                # free_port() closes its socket before the server binds it: under
+                # `pytest -n` another worker can take the port in between. A first start
+                # moves to a new port; a restart keeps its URL and fails.
+                if not first:
+                    raise
+                self.port = free_port()
+        self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -54,7 +73,10 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.read_output()}")
+                output = self.read_output()
+                if "address already in use" in output.lower():
+                    raise PortTaken(output)
+                raise RuntimeError(f"server exited early:\n{output}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return

@@ -13,17 +13,19 @@ import tempfile
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from headwater.connectors.builtin.sftp.session import SftpSession
 from headwater.connectors.builtin.sftp.spec import SPEC
 from headwater.connectors.formats import format_of, read_configured
 from headwater.connectors.modified_since import ModifiedSince
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
 from headwater.tabular.types import columns_from_arrow
+
+if TYPE_CHECKING:
+    from headwater.connectors.builtin.sftp.session import SftpSession
 
 
 class SftpConnector:
@@ -83,6 +85,9 @@ class SftpConnector:
                 yield Checkpoint(since.read(remote.path, remote.mtime))
 
     def _session(self, config: Mapping[str, Any]) -> SftpSession:
+        # asyncssh is imported on first use, not at every server start (about half a second).
+        from headwater.connectors.builtin.sftp.session import SftpSession
+
         return SftpSession(
             config,
             connect_timeout=self._connect_timeout,

@@ -15,8 +15,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from headwater.connectors.builtin.sql._mysql import MysqlSession
-from headwater.connectors.builtin.sql._postgres import PostgresSession
 from headwater.connectors.builtin.sql._source import (
     Relation,
     Session,
@@ -25,7 +23,6 @@ from headwater.connectors.builtin.sql._source import (
     parse_table,
     resolve_column,
 )
-from headwater.connectors.builtin.sql._sqlite import SqliteSession
 from headwater.connectors.builtin.sql.spec import CHUNK_ROWS, DRIVERS, SPEC
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
@@ -89,12 +86,20 @@ class SqlConnector:
             session.close()
 
     def _open(self, config: Mapping[str, Any]) -> Session:
+        # Each driver is imported when a stream first uses it: ADBC and PyMySQL take about a
+        # second to import, which every `headwater serve` start would pay otherwise.
         driver = str(config.get("driver"))
         if driver == "postgresql":
+            from headwater.connectors.builtin.sql._postgres import PostgresSession
+
             return PostgresSession(config, self._connect_timeout)
         if driver in ("mysql", "mariadb"):
+            from headwater.connectors.builtin.sql._mysql import MysqlSession
+
             return MysqlSession(config, self._connect_timeout)
         if driver == "sqlite":
+            from headwater.connectors.builtin.sql._sqlite import SqliteSession
+
             return SqliteSession(config, self._sqlite_dirs, self._connect_timeout)
         raise TerminalError(f"unknown driver {driver!r}; use one of {', '.join(DRIVERS)}")
 
