@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from headwater.adapters.metadata.datasets import SqlDatasetRepository
+from headwater.bootstrap import Runtime
 from tests.api.conftest import Api
 
 COLUMNS = [
@@ -316,3 +318,34 @@ def test_part_ids_must_be_numbers_in_range(admin: Api) -> None:
         )
         assert response.status_code == 400, bad
         assert response.json()["field"] in ("part_id", "partId")
+
+
+def test_a_stale_write_never_rewinds_the_row_count(admin: Api, runtime: Runtime) -> None:
+    """What `test_concurrent_appends_lose_no_rows` races at random, in a fixed order: a write
+    prepared from an older read lands after a newer commit was recorded."""
+    dataset_id = admin.new_dataset()
+    with runtime.engine.connect() as connection:
+        stale = SqlDatasetRepository(connection).find(dataset_id)
+    assert stale is not None
+    assert stale.row_count == 0
+    for i in range(3):
+        appended = admin.post(
+            f"/api/data/v3/datasources/{dataset_id}/uploads", json={"values": f"r{i},{i}"}
+        )
+        assert appended.status_code == 200, appended.text
+    newest = admin.get(f"/api/data/v3/datasources/{dataset_id}").json()
+    assert newest["rowCount"] == 3
+
+    with runtime.engine.begin() as connection:
+        repository = SqlDatasetRepository(connection)
+        stale.description = "edited from an old read"
+        repository.update(stale)  # an edit: writes the definition, not the version
+        # the oldest version's commit noted last: refused, not written
+        assert not repository.record_version(dataset_id, 0, 1, stale.updated_at)
+    shown = admin.get(f"/api/data/v3/datasources/{dataset_id}").json()
+    assert shown["description"] == "edited from an old read"
+    assert shown["rowCount"] == 3
+    rows = admin.post(
+        f"/api/query/v1/execute/{dataset_id}", json={"sql": "SELECT count(*) AS n FROM table"}
+    )
+    assert rows.json()[0]["n"] == 3

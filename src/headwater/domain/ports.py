@@ -69,7 +69,23 @@ class DatasetRepository(Protocol):
         name_like: str | None = None,
         sort: str | None = None,
     ) -> list[Dataset]: ...
-    def update(self, dataset: Dataset) -> None: ...
+    def update(self, dataset: Dataset) -> None:
+        """Write the dataset's definition; its data version and row count are written only by
+        `record_version`, so an edit racing a commit never rewinds them."""
+        ...
+
+    def record_version(
+        self,
+        dataset_id: str,
+        version: int,
+        row_count: int,
+        at: datetime,
+        columns: list[Column] | None = None,
+    ) -> bool:
+        """Record a committed data version (and the first schema, if given) unless a newer
+        version is recorded already; False when it is, or the dataset is gone."""
+        ...
+
     def delete(self, dataset_id: str) -> None: ...
     def grants(self, dataset_id: str) -> list[Grant]: ...
     def set_grant(self, dataset_id: str, grant: Grant) -> None: ...

@@ -169,11 +169,8 @@ class Datasets:
             dataset = uow.datasets.find(dataset_id)
             if dataset is None:
                 return
-            if dataset.data_version is None or result.version > dataset.data_version:
-                dataset.data_version = result.version
-                dataset.row_count = result.row_count
-                if dataset.columns is None and columns:
-                    dataset.columns = list(columns)
-                dataset.updated_at = self._clock.now()
-                uow.datasets.update(dataset)
+            first_schema = list(columns) if dataset.columns is None and columns else None
+            if uow.datasets.record_version(
+                dataset_id, result.version, result.row_count, self._clock.now(), first_schema
+            ):
                 uow.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,9 +110,34 @@ class SqlDatasetRepository:
         return [_dataset(row) for row in self._c.execute(query)]
 
     def update(self, dataset: Dataset) -> None:
-        self._c.execute(
-            datasets.update().where(datasets.c.id == dataset.id).values(**_values(dataset))
+        values = _values(dataset)
+        for owned_by_record_version in ("data_version", "row_count"):
+            del values[owned_by_record_version]
+        self._c.execute(datasets.update().where(datasets.c.id == dataset.id).values(**values))
+
+    def record_version(
+        self,
+        dataset_id: str,
+        version: int,
+        row_count: int,
+        at: datetime,
+        columns: list[Column] | None = None,
+    ) -> bool:
+        # One conditional statement rather than read-then-write: two commits finishing together
+        # (a row append racing an upload) must not let the older write its row count last.
+        values: dict[str, Any] = {"data_version": version, "row_count": row_count, "updated_at": at}
+        if columns is not None:
+            values["columns"] = _columns_to_json(columns)
+        result = self._c.execute(
+            datasets.update()
+            .where(
+                datasets.c.id == dataset_id,
+                datasets.c.deleted_at.is_(None),
+                sa.or_(datasets.c.data_version.is_(None), datasets.c.data_version < version),
+            )
+            .values(**values)
         )
+        return bool(result.rowcount)
 
     def delete(self, dataset_id: str) -> None:
         self._c.execute(datasets.delete().where(datasets.c.id == dataset_id))
