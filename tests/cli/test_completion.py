@@ -15,6 +15,8 @@ def complete(cli: Run, words: str, env: dict[str, str | None] | None = None) -> 
             "_HEADWATER_COMPLETE": "complete_bash",
             "COMP_WORDS": words,
             "COMP_CWORD": str(len(words.split(" ")) - 1),
+            # the 2 s default is for a shell; a test server on a busy machine may need more
+            "HEADWATER_COMPLETE_TIMEOUT": "30",
             **(env or {}),
         },
     )

@@ -19,7 +19,7 @@ TOKEN = "hw_e2e-feldera-token"
 PROGRAM = """
 CREATE TABLE gen (id BIGINT NOT NULL, label VARCHAR) WITH ('connectors' = '[
   {"name": "batch", "transport": {"name": "datagen",
-    "config": {"plan": [{"limit": 400, "rate": 200}]}}}
+    "config": {"plan": [{"limit": 400, "rate": 50}]}}}
 ]');
 CREATE TABLE live (id BIGINT) WITH ('connectors' = '[
   {"name": "ticks", "transport": {"name": "datagen", "config": {"plan": [{"rate": 50}]}}}

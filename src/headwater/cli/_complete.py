@@ -7,6 +7,7 @@ and nothing offered if it fails.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
@@ -16,12 +17,23 @@ from headwater.client import Client, HeadwaterError, RetryConfig
 
 LIMIT = 200
 QUICK = RetryConfig(max_retries=0)
+# Seconds a completion waits for the server before offering nothing: short, since a shell waits
+# on it; a slow or distant server can be given longer.
+TIMEOUT_VARIABLE = "HEADWATER_COMPLETE_TIMEOUT"
+DEFAULT_TIMEOUT = 2.0
+
+
+def _timeout() -> float:
+    try:
+        return float(os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
 
 
 def _client(ctx: typer.Context) -> Client:
     root: dict[str, Any] = ctx.find_root().params
     chosen = resolve(root.get("url"), root.get("token"), root.get("profile"), root.get("config"))
-    return Client(chosen.url, token=chosen.token, timeout=2.0, retry=QUICK)
+    return Client(chosen.url, token=chosen.token, timeout=_timeout(), retry=QUICK)
 
 
 def datasets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
