@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,7 +43,9 @@ def source(stream: str, durable: str, **consumer: Any) -> NatsSource:
         "stream_name": stream,
         "consumer_config": {"durable_name": durable, **consumer},
     }
-    context = SourceContext("p", "t", "bus", config, (Column("id", ColumnType.LONG),))
+    context = SourceContext(
+        "p", "t", "bus", config, (Column("id", ColumnType.LONG),), table_id=str(uuid.uuid4())
+    )
     return NatsSource(context)
 
 

@@ -77,6 +77,7 @@ class ConnectorWorker:
             connector.name,
             connector.transport_config,
             table.columns,
+            pipeline.table_datasets[table.name],
             allowed_dirs,
             connector.max_queued_records,
         )

@@ -31,13 +31,17 @@ class SourceContext:
     connector: str
     config: dict[str, Any]
     columns: tuple[Column, ...]
+    table_id: str  # the table's dataset id: unique, and kept for the table's whole life
     allowed_dirs: tuple[str, ...] = ()  # for file_input: what the operator lets it read
     max_queued_records: int = 1_000_000
 
     @property
     def stable_id(self) -> str:
-        """A name for this connector at the source (durable consumer, MQTT client id)."""
-        raw = f"headwater-{self.pipeline}-{self.table}-{self.connector}"
+        """A name for this connector at the source (durable consumer, MQTT client id). Built
+        on the table's id, not on names: two servers (or a pipeline dropped and made again)
+        with the same pipeline name must not share an MQTT session or a durable consumer, or
+        each would take the other's messages."""
+        raw = f"headwater-{self.table_id}-{self.connector}"
         return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in raw)
 
 
