@@ -47,7 +47,7 @@ class Plan:
     @classmethod
     def of(cls, quick: bool, runs: int | None) -> Plan:
         if quick:
-            return cls(True, 1_000_000, runs or 1, 1.0, 100_000, 50_000)
+            return cls(True, 1_000_000, runs or 3, 1.0, 100_000, 50_000)
         return cls(False, 10_000_000, runs or 3, 10.0, 2_000_000, 1_000_000)
 
     @property
@@ -156,7 +156,7 @@ def _query(plan: Plan, dataset_of: Callable[[], Dataset]) -> Section:
 
 
 def _api(plan: Plan, _dataset_of: Callable[[], Dataset]) -> Section:
-    loads = api_load.figures(seconds=plan.api_seconds)
+    loads = api_load.figures(seconds=plan.api_seconds, runs=plan.runs)
     notes = f"{plan.api_seconds:g} s of load per endpoint. " + (api_load.__doc__ or "").strip()
     title = "API under load (wrk, or Python clients where wrk is missing)"
     return Section("api", title, api_load.table(loads), [], notes)

@@ -44,6 +44,7 @@ class LoadFigure:
     p99_ms: float
     errors: int
     server_cpu_ms: float  # server CPU (all its processes) per request
+    runs: int = 1
 
     @property
     def meets_goal(self) -> bool:
@@ -53,9 +54,25 @@ class LoadFigure:
         return (
             f"| {self.endpoint} | {self.workers} | {self.generator} | "
             f"{self.requests_per_second:,.0f} | {self.p50_ms:.1f} | {self.p99_ms:.1f} | "
-            f"{self.errors} | {self.server_cpu_ms:.2f} | "
+            f"{self.errors} | {self.server_cpu_ms:.2f} | {self.runs} | "
             f"{'met' if self.meets_goal else 'missed'} |"
         )
+
+
+def median_of(runs: list[LoadFigure]) -> LoadFigure:
+    """Each figure the median over the runs (errors: the total), as every bench figure is."""
+    first = runs[0]
+    return LoadFigure(
+        first.endpoint,
+        first.workers,
+        first.generator,
+        statistics.median(r.requests_per_second for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        sum(r.errors for r in runs),
+        statistics.median(r.server_cpu_ms for r in runs),
+        len(runs),
+    )
 
 
 @dataclass(frozen=True)
@@ -195,13 +212,22 @@ def measure(server: Server, endpoint: str, path: str, workers: int, seconds: flo
 
 
 def figures(
-    seconds: float = 10.0, workers: tuple[int, ...] = WORKERS, python: str | None = None
+    seconds: float = 10.0,
+    workers: tuple[int, ...] = WORKERS,
+    python: str | None = None,
+    runs: int = 3,
 ) -> list[LoadFigure]:
+    """Per worker count and endpoint, the median of `runs` loads of `seconds` each; the
+    endpoints take turns so that a noisy moment does not land on one endpoint's runs."""
     found = []
     for count in workers:
         with Server(python, HEADWATER_WORKERS=str(count)) as server:
-            for endpoint, path in hot_paths(server).items():
-                found.append(measure(server, endpoint, path, count, seconds))
+            paths = hot_paths(server)
+            measured: dict[str, list[LoadFigure]] = {endpoint: [] for endpoint in paths}
+            for _ in range(runs):
+                for endpoint, path in paths.items():
+                    measured[endpoint].append(measure(server, endpoint, path, count, seconds))
+            found.extend(median_of(each) for each in measured.values())
     return found
 
 
@@ -211,8 +237,8 @@ def side_by_side(base_python: str, rounds: int, seconds: float, workers: int) ->
     in the same run compare."""
     runs: dict[str, list[list[LoadFigure]]] = {"base": [], "this": []}
     for _ in range(rounds):
-        runs["base"].append(figures(seconds, (workers,), base_python))
-        runs["this"].append(figures(seconds, (workers,), None))
+        runs["base"].append(figures(seconds, (workers,), base_python, runs=1))
+        runs["this"].append(figures(seconds, (workers,), None, runs=1))
     lines = [
         f"{rounds} alternating rounds, {seconds:g} s each, {workers} worker(s), medians",
         "| endpoint | base req/s | this req/s | ratio | base p99 ms | this p99 ms | "
@@ -241,8 +267,8 @@ def table(found: list[LoadFigure]) -> str:
     return "\n".join(
         [
             "| endpoint | workers | load generator | req/s | p50 ms | p99 ms | errors | "
-            "server CPU ms/req | goal ≥ 5k req/s, p99 ≤ 20 ms |",
-            "|---|---:|---|---:|---:|---:|---:|---:|---|",
+            "server CPU ms/req | runs | goal ≥ 5k req/s, p99 ≤ 20 ms |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
             *[f.row() for f in found],
         ]
     )
