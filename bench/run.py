@@ -1,8 +1,9 @@
 """Run the benchmarks and write docs/benchmarks.md, one page with a section per case.
 
     python -m bench                    every case: 10M rows (≈0.8 GB CSV), 3 runs each
-    python -m bench --quick            every case, small: 1M rows, 1 run, shorter API load,
-                                       fewer continuous records (a check that all still runs)
+    python -m bench --quick            every case, small: 1M rows, 3 runs, 1 s API loads,
+                                       at 2 workers only, fewer continuous records, the
+                                       REPLACE uploads only and no dlt PostgreSQL baseline
     python -m bench --only query       one case (repeatable: --only upload --only api); the
                                        page keeps the other cases' sections as they were
 
@@ -47,7 +48,7 @@ class Plan:
     @classmethod
     def of(cls, quick: bool, runs: int | None) -> Plan:
         if quick:
-            return cls(True, 1_000_000, runs or 3, 1.0, 100_000, 50_000)
+            return cls(True, 1_000_000, runs or 3, 1.0, 100_000, 30_000)
         return cls(False, 10_000_000, runs or 3, 10.0, 2_000_000, 1_000_000)
 
     @property
@@ -105,7 +106,9 @@ def _machine() -> str:
 # -- the cases -------------------------------------------------------------------------------
 def _upload(plan: Plan, dataset_of: Callable[[], Dataset]) -> Section:
     data = dataset_of()
-    ours = upload.headwater(data, plan.runs)
+    ours = upload.headwater(
+        data, plan.runs, upload.QUICK_VARIANTS if plan.quick else upload.VARIANTS
+    )
     duck = upload.duckdb_ctas(data, plan.runs)
     dlt = upload.dlt_arrow(data, plan.runs)
     best_plain = next(f for f in ours if f.variant == "headwater replace plain")
@@ -129,7 +132,7 @@ def _upload(plan: Plan, dataset_of: Callable[[], Dataset]) -> Section:
 def _connector(plan: Plan, dataset_of: Callable[[], Dataset]) -> Section:
     data = dataset_of()
     files = connector_run.file_figures(data, plan.runs)
-    tables = connector_run.postgres_figures(data, plan.runs)
+    tables = connector_run.postgres_figures(data, plan.runs, with_dlt=not plan.quick)
     goals = [
         f"- file connector vs DuckDB CTAS: {_ratio(files[0], files[1])}, vs dlt: "
         f"{_ratio(files[0], files[2] if len(files) > 2 else None)}; peak RSS "
@@ -156,7 +159,8 @@ def _query(plan: Plan, dataset_of: Callable[[], Dataset]) -> Section:
 
 
 def _api(plan: Plan, _dataset_of: Callable[[], Dataset]) -> Section:
-    loads = api_load.figures(seconds=plan.api_seconds, runs=plan.runs)
+    workers = (2,) if plan.quick else api_load.WORKERS  # --quick: the 2-core configuration
+    loads = api_load.figures(seconds=plan.api_seconds, workers=workers, runs=plan.runs)
     notes = f"{plan.api_seconds:g} s of load per endpoint. " + (api_load.__doc__ or "").strip()
     title = "API under load (wrk, or Python clients where wrk is missing)"
     return Section("api", title, api_load.table(loads), [], notes)

@@ -194,7 +194,6 @@ def hot_paths(server: Server) -> dict[str, str]:
 
 
 def measure(server: Server, endpoint: str, path: str, workers: int, seconds: float) -> LoadFigure:
-    load(server.url + path, WARM_UP_SECONDS)
     cpu_before = cpu_seconds(server.pid)
     found = load(server.url + path, seconds)
     cpu = cpu_seconds(server.pid) - cpu_before
@@ -223,6 +222,8 @@ def figures(
     for count in workers:
         with Server(python, HEADWATER_WORKERS=str(count)) as server:
             paths = hot_paths(server)
+            for path in paths.values():  # caches, pools and the thread pool warm once
+                load(server.url + path, WARM_UP_SECONDS)
             measured: dict[str, list[LoadFigure]] = {endpoint: [] for endpoint in paths}
             for _ in range(runs):
                 for endpoint, path in paths.items():

@@ -114,7 +114,8 @@ def _dlt_file(source: Path, megabytes: float, runs: int) -> Figure | None:
 
 
 # -- PostgreSQL table → dataset ------------------------------------------------------------------
-def postgres_figures(data: Dataset, runs: int) -> list[Figure]:
+def postgres_figures(data: Dataset, runs: int, with_dlt: bool = True) -> list[Figure]:
+    """`with_dlt=False` (--quick) leaves out dlt, whose row-by-row path takes ~10 s a run."""
     table = _load_postgres(data)
     body = _stream("sql", {"driver": "postgresql", **POSTGRES, "table": table})
     figures = [_headwater("headwater postgres → dataset", {}, body, data.megabytes, runs)]
@@ -138,7 +139,7 @@ def postgres_figures(data: Dataset, runs: int) -> list[Figure]:
                 runs,
             )
         )
-    dlt_figure = _dlt_postgres(table, data.megabytes, runs)
+    dlt_figure = _dlt_postgres(table, data.megabytes, runs) if with_dlt else None
     return [*figures, *([dlt_figure] if dlt_figure else [])]
 
 
