@@ -6,6 +6,8 @@ import asyncio
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import nats
@@ -98,3 +100,14 @@ class Publisher:
             self.published += 1
             await asyncio.sleep(pause)
         await nc.close()
+
+
+@contextmanager
+def own_stream() -> Iterator[tuple[str, str]]:
+    """A JetStream stream of the test's own: (name, subject); deleted afterwards."""
+    name, subject = unique_stream()
+    create_stream(name, subject)
+    try:
+        yield name, subject
+    finally:
+        delete_stream(name)

@@ -15,10 +15,8 @@ from tests.e2e.nats_support import (
     NATS_URL,
     Publisher,
     consumer_info,
-    create_stream,
-    delete_stream,
+    own_stream,
     publish,
-    unique_stream,
 )
 from tests.e2e.test_feldera_client import wait_for
 
@@ -59,10 +57,8 @@ def tally(pipeline: Any) -> dict[str, int]:
 
 @pytest.fixture
 def stream() -> Iterator[tuple[str, str]]:
-    name, subject = unique_stream()
-    create_stream(name, subject)
-    yield name, subject
-    delete_stream(name)
+    with own_stream() as made:
+        yield made
 
 
 def test_pause_stops_fetching_and_resume_loses_nothing(

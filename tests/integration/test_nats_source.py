@@ -21,20 +21,16 @@ from headwater.runtime.continuous.source import Fetched, SourceContext, Transien
 from tests.e2e.nats_support import (
     NATS_URL,
     consumer_info,
-    create_stream,
-    delete_stream,
+    own_stream,
     publish,
     run,
-    unique_stream,
 )
 
 
 @pytest.fixture
 def stream() -> Iterator[tuple[str, str]]:
-    name, subject = unique_stream()
-    create_stream(name, subject)
-    yield name, subject
-    delete_stream(name)
+    with own_stream() as made:
+        yield made
 
 
 def source(stream: str, durable: str, **consumer: Any) -> NatsSource:
