@@ -216,11 +216,6 @@ def nats_figures(records: int, runs: int) -> list[FlowFigure]:
     ]
 
 
-def figures(quick: bool, runs: int) -> list[FlowFigure]:
-    records = 500_000 if quick else 2_000_000
-    return [datagen_figure(records, runs), *nats_figures(records // 2, runs)]
-
-
 def goals(flows: list[FlowFigure]) -> list[str]:
     by = {f.variant: f for f in flows}
     gen, bus = by["headwater datagen → table"], by["headwater NATS → table"]
@@ -239,8 +234,3 @@ def goals(flows: list[FlowFigure]) -> list[str]:
         f"nats-py consumer), commit latency p50 {bus.latency_ms_p50 or 0:.0f} ms, max "
         f"{bus.latency_ms_max or 0:.0f} ms (goal ≥ 100k/s, ≤ 1 s): {met(bus)}",
     ]
-
-
-def run_alone(quick: bool, runs: int) -> tuple[str, list[str]]:
-    flows = figures(quick, runs)
-    return table(flows), goals(flows)

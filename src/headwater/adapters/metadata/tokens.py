@@ -73,12 +73,6 @@ class SqlTokenRepository:
         row = self._c.execute(access_tokens.select().where(access_tokens.c.id == token_id)).first()
         return _token(row) if row else None
 
-    def find_by_hash(self, token_hash: str) -> AccessToken | None:
-        row = self._c.execute(
-            access_tokens.select().where(access_tokens.c.token_hash == token_hash)
-        ).first()
-        return _token(row) if row else None
-
     def find_holder(self, token_hash: str) -> TokenHolder | None:
         """The token, its user and their groups; None if no token has this hash (a token
         whose user is gone has no row either: deleting a user deletes their tokens)."""
