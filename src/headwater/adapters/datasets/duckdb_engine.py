@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ from headwater.adapters.datasets.row_filter_sql import predicate
 from headwater.adapters.datasets.sql_sandbox import ONE_DATASET, SqlSandbox
 from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
 from headwater.domain.datasets import Column, ColumnType
-from headwater.domain.errors import InvalidQuery
+from headwater.domain.errors import DatasetChanged, InvalidQuery
 from headwater.domain.policies import RowFilter
 from headwater.domain.ports import QueryResult, QueryTable, QueryView
 from headwater.settings import QuerySettings
@@ -160,8 +161,8 @@ class DuckDBQueryEngine:
             cursor.execute(f"CREATE TEMP VIEW {quote_identifier(f'__view_{index}')} AS {body}")
         return self._run(cursor, prepared)
 
-    @staticmethod
     def _create_view(
+        self,
         connection: duckdb.DuckDBPyConnection,
         files: list[str],
         columns: Sequence[Column],
@@ -182,7 +183,15 @@ class DuckDBQueryEngine:
                 or "NULL AS no_columns"
             )
             source = f"SELECT {typed} WHERE false"
-        connection.execute(f"CREATE TEMP VIEW {quote_identifier(name)} AS {source}")
+        try:
+            connection.execute(f"CREATE TEMP VIEW {quote_identifier(name)} AS {source}")
+        except duckdb.Error as exc:
+            if not all(os.path.exists(f) for f in files):
+                raise DatasetChanged(
+                    "the dataset changed as the query started (a file it listed is gone): "
+                    "run the query again"
+                ) from None
+            raise InvalidQuery(self._public(exc)) from None
 
     def _run(self, connection: duckdb.DuckDBPyConnection, prepared: str) -> QueryResult:
         limit = self._settings.max_rows

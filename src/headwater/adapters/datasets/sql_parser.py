@@ -53,9 +53,15 @@ class SqlParser:
     def text(self, statement: dict[str, Any]) -> str:
         """SQL for one statement's tree (as `statements` returned it, perhaps changed)."""
         document = json.dumps({"error": False, "statements": [statement]})
-        with self._lock:
-            row = self._connection.execute("SELECT json_deserialize_sql($1::JSON)", [document])
-            (sql,) = row.fetchone()  # type: ignore[misc]
+        try:
+            with self._lock:
+                row = self._connection.execute("SELECT json_deserialize_sql($1::JSON)", [document])
+                (sql,) = row.fetchone()  # type: ignore[misc]
+        except duckdb.SerializationException as exc:
+            # DuckDB reads back trees up to 256 JSON levels deep: ~50 nested subqueries.
+            if "nesting depth" in str(exc):
+                raise InvalidQuery(_too_deep()) from None
+            raise
         return str(sql)
 
     def close(self) -> None:
@@ -75,4 +81,4 @@ def _parse_error(parsed: dict[str, Any]) -> str:
 
 
 def _too_deep() -> str:
-    return f"the query nests too deeply: at most {MAX_EXPRESSION_DEPTH} levels"
+    return "the query nests too deeply: write it with fewer levels of subqueries or parentheses"
