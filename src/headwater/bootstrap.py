@@ -149,7 +149,9 @@ def build_runtime(
         settings.faults.pause_after_batch,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
-    query_engine = DuckDBQueryEngine(settings.query)
+    query_engine = DuckDBQueryEngine(
+        settings.query, settings.data_dir / "cache", hidden_roots=[settings.data_dir]
+    )
     pipeline_commits = PipelineCommits(store, datasets)
     supervisor = Supervisor(
         PipelineRuns(uow, clock),
@@ -187,7 +189,7 @@ def build_runtime(
             settings.oauth_token_ttl_seconds,
         ),
         policies=Policies(uow),
-        pipelines=Pipelines(uow, clock),
+        pipelines=Pipelines(uow, clock, query_engine),
         pipeline_ingress=PipelineIngress(
             uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
         ),

@@ -35,6 +35,13 @@ class QuerySettings(BaseSettings):
         description="Locked-down DuckDB databases kept open for the next query, one per "
         "dataset version (file set); the least recently used closes beyond this.",
     )
+    slice_cache_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=0,
+        description="Local disk kept for policy slices: the rows a PDP row policy lets a "
+        "caller see, one Parquet file per data file, written on the first query under that "
+        "policy (see docs/architecture.md). Least recently used out beyond this.",
+    )
 
 
 class SchedulerSettings(BaseSettings):

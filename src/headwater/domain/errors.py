@@ -58,6 +58,13 @@ class Conflict(HeadwaterError):
     code = "CONFLICT"
 
 
+class DatasetChanged(Conflict):
+    """A data file a query was about to read is gone (a vacuum, a delete): asking again
+    reads the dataset as it is now."""
+
+    code = "DATASET_CHANGED"
+
+
 # -- pipelines (continuous connectors) ------------------------------------------------------
 class UnknownPipeline(NotFound):
     code = "UNKNOWN_PIPELINE"

@@ -403,6 +403,11 @@ class QueryEngine(Protocol):
         self, sql: str, tables: Sequence[QueryTable], views: Sequence[QueryView] = ()
     ) -> QueryResult: ...
 
+    def check_views(self, tables: Sequence[str], views: Sequence[QueryView]) -> None:
+        """`InvalidQuery` naming the first view whose SQL the sandbox refuses (each view may
+        read the tables and the views before it)."""
+        ...
+
 
 class TokenSigner(Protocol):
     """Signs and verifies access tokens (JWTs) of the public API."""

@@ -76,6 +76,15 @@ def _identifier(node: exp.Expression) -> tuple[str, bool]:
 # -- SQL ---------------------------------------------------------------------------------
 def parse_sql(code: str) -> Program:
     try:
+        return _parse_sql(code)
+    except RecursionError:
+        # sqlglot parses and writes SQL recursively: 100 nested subqueries or 1,000
+        # parentheses exhaust Python's stack before any limit of ours would be reached.
+        raise InvalidProgram("the program nests too deeply to parse") from None
+
+
+def _parse_sql(code: str) -> Program:
+    try:
         statements = [s for s in sqlglot.parse(code, read="postgres") if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}

@@ -20,6 +20,7 @@ from headwater.domain.errors import (
     DuplicateName,
     InvalidAction,
     InvalidProgram,
+    InvalidQuery,
     PermissionDenied,
     PipelineBusy,
     PipelineNotDeployed,
@@ -35,7 +36,7 @@ from headwater.domain.pipelines import (
     check_name,
     endpoint_name,
 )
-from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from headwater.domain.ports import Clock, QueryEngine, QueryView, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.users import Principal
 from headwater.services.pipeline_access import authorize_pipeline, level_on
 from headwater.services.pipeline_program import parse_json, parse_sql, render_sql
@@ -76,9 +77,10 @@ class PipelineView:
 
 
 class Pipelines:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, engine: QueryEngine) -> None:
         self._uow = uow
         self._clock = clock
+        self._engine = engine
 
     # -- definitions ---------------------------------------------------------------------
     def create(self, actor: Principal, draft: PipelineDraft) -> PipelineView:
@@ -88,6 +90,7 @@ class Pipelines:
             )
         check_name(draft.name)
         program, code = draft.program()
+        self._check_views(program)
         now = self._clock.now()
         with self._uow() as uow:
             if uow.pipelines.find_by_name(draft.name) is not None:
@@ -123,6 +126,7 @@ class Pipelines:
         if not exists:
             return self.create(actor, draft), True
         program, code = draft.program()
+        self._check_views(program)
         with self._uow() as uow:
             pipeline, level = authorize_pipeline(uow, actor, name, access.EDIT)
             self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
@@ -150,6 +154,7 @@ class Pipelines:
             if changes.get("program_code") is not None:
                 self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
                 pipeline.program = parse_sql(changes["program_code"])
+                self._check_views(pipeline.program)
                 pipeline.program_code = changes["program_code"]
                 self._attach_tables(uow, pipeline, pipeline.program)
                 self._reset_connectors(uow, pipeline)
@@ -304,6 +309,15 @@ class Pipelines:
             pipeline.desired = wanted
             uow.pipelines.update(pipeline)
             uow.commit()
+
+    def _check_views(self, program: Program) -> None:
+        """A view that could never run (one that calls `read_csv`, names an unknown table)
+        is refused when it is sent, with the sandbox's reason."""
+        views = [QueryView(v.name, v.sql) for v in program.views]
+        try:
+            self._engine.check_views([t.name for t in program.tables], views)
+        except InvalidQuery as exc:
+            raise InvalidProgram(str(exc), field="program_code") from None
 
     def _require_stopped(self, pipeline: Pipeline, code: str, verb: str) -> None:
         status = pipeline.deployment_status(self._clock.now())

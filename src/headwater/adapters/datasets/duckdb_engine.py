@@ -1,47 +1,71 @@
 """SQL over one dataset's committed Parquet files in a locked-down DuckDB.
 
-Each query runs on its own cursor of the database that may read exactly the dataset's files
+Each query runs on its own cursor of a database that may open exactly the files it needs
 and nothing else (`query_databases`: kept per file set, locked before any query). On that
-cursor, and visible to it alone, a TEMP view `__dataset` reads the files, already filtered
-by the caller's PDP row filter; the user's SQL, checked and rewritten by `sql_sandbox`, can
-name nothing else. A timer interrupts a query (its cursor, not the database) that runs past
-the time limit; more rows than the cap is an error rather than a silent cut.
+cursor, and visible to it alone, a TEMP view `__dataset` reads those files; the user's SQL,
+checked and rewritten by `sql_sandbox`, can name nothing else.
+
+The files are chosen so that every row in them is one the caller may see: the dataset's own
+data files for a caller no row policy restricts, and for one it restricts, the policy's
+slices of them (`policy_slices`), never the whole files. So even a statement that got past
+the parser could read nothing outside the caller's rows. A timer interrupts a query (its
+cursor, not the database) that runs past the time limit; more rows than the cap is an error
+rather than a silent cut. Error messages name no server path.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import duckdb
 import pyarrow.csv as pa_csv
 
+from headwater.adapters.datasets.policy_slices import PolicySlices
 from headwater.adapters.datasets.query_databases import DatabaseStats, QueryDatabases
 from headwater.adapters.datasets.row_filter_sql import predicate
-from headwater.adapters.datasets.sql_sandbox import prepare_query, prepare_query_over
+from headwater.adapters.datasets.sql_sandbox import ONE_DATASET, SqlSandbox
 from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
 from headwater.domain.datasets import Column, ColumnType
-from headwater.domain.errors import InvalidQuery
+from headwater.domain.errors import DatasetChanged, InvalidQuery
 from headwater.domain.policies import RowFilter
 from headwater.domain.ports import QueryResult, QueryTable, QueryView
 from headwater.settings import QuerySettings
 
 VIEW = "__dataset"
 EXPORT_BATCH_ROWS = 65_536  # rows per CSV chunk of an export: bounds its memory
+PIPELINE_RELATIONS = "the pipeline's tables and views"
 
 
 class DuckDBQueryEngine:
-    def __init__(self, settings: QuerySettings) -> None:
+    def __init__(
+        self, settings: QuerySettings, cache_dir: Path, hidden_roots: Sequence[Path] = ()
+    ) -> None:
         self._settings = settings
         self._databases = QueryDatabases(settings)
+        self._sandbox = SqlSandbox()
+        self._slices = PolicySlices(
+            cache_dir / "policy-slices",
+            settings.slice_cache_bytes,
+            keep_seconds=max(600.0, 4 * settings.timeout_seconds),
+        )
+        # Folders whose paths an error message must not show (DuckDB names files it read).
+        roots = {*hidden_roots, cache_dir}
+        self._hidden = sorted(
+            {str(r) for r in roots} | {str(r.resolve()) for r in roots}, key=len, reverse=True
+        )
 
     def stats(self) -> DatabaseStats:
         return self._databases.stats()
 
     def close(self) -> None:
         self._databases.close()
+        self._slices.close()
+        self._sandbox.close()
 
     def query(
         self,
@@ -51,11 +75,10 @@ class DuckDBQueryEngine:
         table_names: set[str],
         row_filter: RowFilter | None = None,
     ) -> QueryResult:
-        prepared = prepare_query(sql, table_names, VIEW)
-        if row_filter is not None and row_filter.nothing:
-            files = None  # nothing to read: the connection may then open no file at all
-        with self._databases.cursor(files or []) as cursor:
-            self._create_view(cursor, files or [], columns, row_filter)
+        prepared = self._sandbox.prepare(sql, dict.fromkeys(table_names, VIEW), ONE_DATASET)
+        readable = self._readable(files, columns, row_filter)
+        with self._databases.cursor(readable) as cursor:
+            self._create_view(cursor, readable, columns)
             return self._run(cursor, prepared)
 
     def export_csv(
@@ -67,10 +90,9 @@ class DuckDBQueryEngine:
     ) -> Iterator[bytes]:
         """The dataset as CSV in chunks of `EXPORT_BATCH_ROWS` rows, header names exactly the
         schema's; DATETIME as `2024-01-02 03:04:05` (fractions only when present)."""
-        if row_filter is not None and row_filter.nothing:
-            files = None
-        with self._databases.cursor(files or []) as cursor:
-            self._create_view(cursor, files or [], columns, row_filter)
+        readable = self._readable(files, columns, row_filter)
+        with self._databases.cursor(readable) as cursor:
+            self._create_view(cursor, readable, columns)
             if include_header:
                 yield _header(columns)
             select = ", ".join(_export_column(c) for c in columns) or "*"
@@ -87,25 +109,43 @@ class DuckDBQueryEngine:
     ) -> QueryResult:
         """SQL over several tables (a pipeline's) and views defined on them, in the same
         sandbox: every view's SQL and the query pass the same checks, and the connection may
-        read exactly the tables' files."""
-        relations = {t.name.lower(): f"__table_{i}" for i, t in enumerate(tables)}
-        readable = "the pipeline's tables and views"
-        view_sql = []
-        for index, view in enumerate(views):
-            view_sql.append(prepare_query_over(view.sql, relations, readable))
-            relations[view.name.lower()] = f"__view_{index}"
-        prepared = prepare_query_over(sql, relations, readable)
-        # A table the caller may see no row of is read from no file at all.
-        readable_files = [
-            (t.files or []) if t.row_filter is None or not t.row_filter.nothing else []
-            for t in tables
-        ]
+        read exactly the files of each table that the caller may see."""
+        view_sql, relations = self._prepare_views([t.name for t in tables], views)
+        prepared = self._sandbox.prepare(sql, relations, PIPELINE_RELATIONS)
+        readable_files = [self._readable(t.files, t.columns, t.row_filter) for t in tables]
         all_files = [f for files in readable_files for f in files]
         try:
             with self._databases.cursor(all_files) as cursor:
                 return self._run_relations(cursor, prepared, tables, readable_files, view_sql)
         except duckdb.Error as exc:  # a view that does not bind
-            raise InvalidQuery(str(exc).splitlines()[0]) from None
+            raise InvalidQuery(self._public(exc)) from None
+
+    def check_views(self, tables: Sequence[str], views: Sequence[QueryView]) -> None:
+        """Each view passes the sandbox over the tables and the views before it."""
+        self._prepare_views(tables, views)
+
+    def _prepare_views(
+        self, tables: Sequence[str], views: Sequence[QueryView]
+    ) -> tuple[list[str], dict[str, str]]:
+        relations = {name.lower(): f"__table_{i}" for i, name in enumerate(tables)}
+        view_sql = []
+        for index, view in enumerate(views):
+            try:
+                view_sql.append(self._sandbox.prepare(view.sql, relations, PIPELINE_RELATIONS))
+            except InvalidQuery as exc:
+                raise InvalidQuery(f"view {view.name!r}: {exc}") from None
+            relations[view.name.lower()] = f"__view_{index}"
+        return view_sql, relations
+
+    def _readable(
+        self, files: list[str] | None, columns: Sequence[Column], row_filter: RowFilter | None
+    ) -> list[str]:
+        """The files a caller's database may open: every row in them is one it may see."""
+        if not files or (row_filter is not None and row_filter.nothing):
+            return []  # nothing to read: the database may then open no file at all
+        if row_filter is None or row_filter.everything:
+            return files
+        return self._slices.slices(files, columns, predicate(row_filter, columns))
 
     def _run_relations(
         self,
@@ -116,34 +156,24 @@ class DuckDBQueryEngine:
         view_sql: list[str],
     ) -> QueryResult:
         for index, table in enumerate(tables):
-            self._create_view(
-                cursor,
-                readable_files[index],
-                table.columns,
-                table.row_filter,
-                f"__table_{index}",
-            )
+            self._create_view(cursor, readable_files[index], table.columns, f"__table_{index}")
         for index, body in enumerate(view_sql):
             cursor.execute(f"CREATE TEMP VIEW {quote_identifier(f'__view_{index}')} AS {body}")
         return self._run(cursor, prepared)
 
-    @staticmethod
     def _create_view(
+        self,
         connection: duckdb.DuckDBPyConnection,
         files: list[str],
         columns: Sequence[Column],
-        row_filter: RowFilter | None = None,
         name: str = VIEW,
     ) -> None:
         if files:
             listed = ", ".join(string_literal(f) for f in files)
             select = ", ".join(quote_identifier(c.name) for c in columns) or "*"
             # Our own file paths and column names, quoted and escaped above: not user SQL.
+            # The files hold only rows the caller may see (see `_readable`).
             source = f"SELECT {select} FROM read_parquet([{listed}])"  # noqa: S608
-            if row_filter is not None and not row_filter.everything:
-                # PDP: the only relation the user's SQL can name is already filtered, so no
-                # subquery, CTE, UNION or function in it can reach the rows left out here.
-                source += f" WHERE {predicate(row_filter, columns)}"
         else:
             typed = (
                 ", ".join(
@@ -153,7 +183,15 @@ class DuckDBQueryEngine:
                 or "NULL AS no_columns"
             )
             source = f"SELECT {typed} WHERE false"
-        connection.execute(f"CREATE TEMP VIEW {quote_identifier(name)} AS {source}")
+        try:
+            connection.execute(f"CREATE TEMP VIEW {quote_identifier(name)} AS {source}")
+        except duckdb.Error as exc:
+            if not all(os.path.exists(f) for f in files):
+                raise DatasetChanged(
+                    "the dataset changed as the query started (a file it listed is gone): "
+                    "run the query again"
+                ) from None
+            raise InvalidQuery(self._public(exc)) from None
 
     def _run(self, connection: duckdb.DuckDBPyConnection, prepared: str) -> QueryResult:
         limit = self._settings.max_rows
@@ -175,8 +213,7 @@ class DuckDBQueryEngine:
                     f"the query ran past the {self._settings.timeout_seconds:g} s time limit "
                     "and was stopped"
                 ) from None
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InvalidQuery(message) from None
+            raise InvalidQuery(self._public(exc)) from None
         finally:
             timer.cancel()
         if len(rows) > limit:
@@ -186,6 +223,13 @@ class DuckDBQueryEngine:
             types=[str(d[1]) for d in description],
             rows=[tuple(row) for row in rows],
         )
+
+    def _public(self, exc: duckdb.Error) -> str:
+        """DuckDB's message, first line, without the server's folders in it."""
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        for root in self._hidden:
+            message = message.replace(root, "<data>")
+        return message
 
 
 def _header(columns: Sequence[Column]) -> bytes:

@@ -153,6 +153,8 @@ class QueryDatabases:
         try:
             # Footers and row-group statistics read once, not per query: the files never change.
             connection.execute("SET GLOBAL parquet_metadata_cache = true")
+            # No Python variable may stand in for a table (DuckDB's replacement scans).
+            connection.execute("SET GLOBAL python_enable_replacements = false")
             connection.execute("SET GLOBAL allowed_paths = $1", [files])
             connection.execute("SET GLOBAL enable_external_access = false")
             connection.execute("SET GLOBAL lock_configuration = true")

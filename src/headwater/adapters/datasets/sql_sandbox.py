@@ -1,105 +1,268 @@
-"""The first wall of the SQL sandbox: what a query may say, checked on its syntax tree.
+"""The first wall of the SQL sandbox: what a query may say, checked on DuckDB's own parse tree.
 
-One read-only query (SELECT, set operations, WITH ... SELECT) whose tables are the dataset
-(`table`, its id or its name) or its own CTEs; no table functions, no qualified names, and
-none of the functions that reveal the machine. The second wall is DuckDB's own lock-down (see
-`duckdb_engine`): even a query that slipped past this one could open no file but the dataset's.
+One read-only query (SELECT, set operations, WITH ... SELECT). Every table it names must be,
+in the scope where it is named, one of the query's own CTEs or one of the relations it may
+read (the dataset as `table`, its id or its name; a pipeline's tables and views). Scopes are
+resolved as DuckDB resolves them: a CTE is visible in the body of its WITH and in the CTEs
+after it (and in its own body when recursive), and nowhere else, so a CTE defined in one
+subquery does not make the same name readable in another. Every function called is on the
+allow-list of `sql_functions`; nothing else is callable. The relations are renamed to the
+views the engine creates, and the SQL DuckDB runs is written back from the checked tree; it
+is then parsed and checked once more, so what runs is exactly what passed.
+
+The second wall is the engine's (`duckdb_engine`, `query_databases`): the database a query
+runs in may open only files whose every row the caller may read.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
+import duckdb
 
+from headwater.adapters.datasets import sql_functions
+from headwater.adapters.datasets.sql_parser import SqlParser
 from headwater.domain.errors import InvalidQuery
 
-# Scalar functions that read the environment, settings or files, or run other SQL.
-DENIED_FUNCTIONS = frozenset(
-    {
-        "getenv",
-        "current_setting",
-        "read_text",
-        "read_blob",
-        "query",
-        "query_table",
-        "sql_auto_complete",
-        "which_secret",
-        "current_database",
-        "current_schema",
-        # raises with a message the query builds from row values: an oracle, and never needed
-        "error",
-    }
-)
-PREPARED_QUERIES = 512  # checked and rewritten queries remembered (see `_prepared`)
-DENIED_PREFIXES = ("duckdb_", "pragma_", "read_", "parquet_", "sqlite_", "postgres_", "mysql_")
-
-
-def prepare_query(sql: str, table_names: set[str], view_name: str) -> str:
-    """The query, checked and rewritten to read `view_name` wherever it named the dataset."""
-    return _prepared(sql, frozenset(table_names), view_name)
-
-
-@functools.lru_cache(maxsize=PREPARED_QUERIES)
-def _prepared(sql: str, table_names: frozenset[str], view_name: str) -> str:
-    # Dashboards send the same SQL again and again; parsing it is ~1 ms. The answer depends
-    # only on these arguments, and a refused query raises, which is never cached.
-    return prepare_query_over(sql, dict.fromkeys(table_names, view_name), ONE_DATASET)
-
-
+PREPARED_QUERIES = 512  # checked and rewritten queries remembered (see `prepare`)
 ONE_DATASET = "this dataset (call it `table`)"
 
-
-def prepare_query_over(sql: str, relations: dict[str, str], readable: str) -> str:
-    """The query, checked and rewritten so each name in `relations` reads its view; `readable`
-    says in errors what the query may read."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
-    except ParseError as exc:
-        first = exc.errors[0]["description"] if exc.errors else str(exc)
-        raise InvalidQuery(f"the SQL does not parse: {first}") from None
-    if len(statements) != 1:
-        raise InvalidQuery(f"send one statement; this has {len(statements)}")
-    (tree,) = statements
-    if not isinstance(tree, exp.Query):
-        kind = tree.key.upper()
-        raise InvalidQuery(f"only SELECT queries are allowed, not {kind}")
-    for node in tree.walk():
-        if isinstance(node, exp.DML | exp.DDL | exp.Command | exp.Pragma | exp.Set):
-            raise InvalidQuery(f"only SELECT queries are allowed, not {node.key.upper()}")
-    _check_functions(tree)
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    wanted = {name.lower(): view for name, view in relations.items()}
-    for table in list(tree.find_all(exp.Table)):
-        _rewrite_table(table, ctes, wanted, readable)
-    return tree.sql(dialect="duckdb")
+QUERY_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
+TABLE_REFS = frozenset(
+    {"BASE_TABLE", "JOIN", "SUBQUERY", "TABLE_FUNCTION", "EXPRESSION_LIST", "EMPTY", "PIVOT"}
+)
+EXPRESSIONS = frozenset(
+    {
+        "BETWEEN", "CASE", "CAST", "COLLATE", "COLUMN_REF", "COMPARISON", "CONJUNCTION",
+        "CONSTANT", "FUNCTION", "LAMBDA", "LAMBDA_REF", "OPERATOR", "POSITIONAL_REFERENCE",
+        "STAR", "SUBQUERY", "TYPE", "WINDOW",
+    }
+)  # fmt: skip
+# Dicts of the tree that carry a "type" but are neither query nodes, table references nor
+# expressions: result modifiers and sort orders. Any other "type" is refused.
+OTHER_TYPED = frozenset(
+    {
+        "ORDER_MODIFIER", "LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER", "DISTINCT_MODIFIER",
+        "ORDER_DEFAULT", "ORDER_ASCENDING", "ORDER_DESCENDING", "ASCENDING", "DESCENDING",
+    }
+)  # fmt: skip
 
 
-def _check_functions(tree: Any) -> None:
-    for function in tree.find_all(exp.Func):
-        name = function.name if isinstance(function, exp.Anonymous) else function.sql_name()
-        lowered = name.lower()
-        if lowered in DENIED_FUNCTIONS or lowered.startswith(DENIED_PREFIXES):
-            raise InvalidQuery(f"the function {name} is not available in queries")
+@dataclass(frozen=True)
+class _Visit:
+    node: Any
+    scope: frozenset[str]  # CTE names visible here, lower case
+    table_function: bool = False  # a FUNCTION in FROM position
 
 
-def _rewrite_table(table: exp.Table, ctes: set[str], wanted: dict[str, str], readable: str) -> None:
-    if not isinstance(table.this, exp.Identifier):
-        raise InvalidQuery(f"table functions are not available: a query can read only {readable}")
-    if table.args.get("db") or table.args.get("catalog"):
-        raise InvalidQuery(
-            f"unknown table {table.sql(dialect='duckdb')}: a query can read only {readable}"
-        )
-    name = table.name.lower()
-    if name in ctes:
+class SqlSandbox:
+    """Checks and rewrites queries; remembers the last `PREPARED_QUERIES` answers."""
+
+    def __init__(self) -> None:
+        self._parser = SqlParser()
+        # Dashboards send the same SQL again and again. The answer depends only on the
+        # arguments, and a refused query raises, which is never cached.
+        self._prepared = functools.lru_cache(maxsize=PREPARED_QUERIES)(self._prepare)
+
+    def prepare(self, sql: str, relations: Mapping[str, str], readable: str = ONE_DATASET) -> str:
+        """The query, checked, with each relation name (any case) reading its view;
+        `readable` says in errors what the query may read."""
+        wanted = tuple(sorted((name.lower(), view) for name, view in relations.items()))
+        return self._prepared(sql, wanted, readable)
+
+    def close(self) -> None:
+        self._parser.close()
+
+    def _prepare(self, sql: str, relations: tuple[tuple[str, str], ...], readable: str) -> str:
+        statement = self._one_statement(sql)
+        _check(statement, dict(relations), readable, rewrite=True)
+        runnable = self._parser.text(statement)
+        # Once more on the text that will run, now naming only the views.
+        views = {view.lower(): view for _, view in relations}
+        _check(self._one_statement(runnable), views, readable, rewrite=False)
+        return runnable
+
+    def _one_statement(self, sql: str) -> dict[str, Any]:
+        if not sql.strip():
+            raise InvalidQuery("the SQL is empty")
+        statements = self._parser.statements(quote_table_keyword(sql))
+        if len(statements) != 1:
+            raise InvalidQuery(f"send one statement; this has {len(statements)}")
+        return statements[0]
+
+
+def quote_table_keyword(sql: str) -> str:
+    """`FROM table`, as Domo's API writes it, with `table` quoted: to DuckDB's parser TABLE
+    is a keyword. Only the keyword is quoted, never the word inside a string, a quoted name
+    or a comment (DuckDB's own tokenizer tells them apart)."""
+    if "table" not in sql.lower():
+        return sql
+    pieces = []
+    last = 0
+    for position, kind in duckdb.tokenize(sql):
+        if kind != duckdb.token_type.keyword:
+            continue
+        word = _WORD.match(sql, position)
+        if word is not None and word.group().lower() == "table":
+            pieces += [sql[last:position], '"', word.group(), '"']
+            last = word.end()
+    return "".join(pieces) + sql[last:]
+
+
+_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def _check(
+    statement: dict[str, Any], relations: dict[str, str], readable: str, *, rewrite: bool
+) -> None:
+    """Walks every dict and list of the tree (an explicit stack: no recursion limit to hit)."""
+    stack = [_Visit(statement, frozenset())]
+    while stack:
+        visit = stack.pop()
+        node = visit.node
+        if isinstance(node, list):
+            stack.extend(_Visit(item, visit.scope) for item in node)
+        elif isinstance(node, dict):
+            stack.extend(_check_node(node, visit, relations, readable, rewrite))
+
+
+def _check_node(
+    node: dict[str, Any], visit: _Visit, relations: dict[str, str], readable: str, rewrite: bool
+) -> Iterator[_Visit]:
+    scope = visit.scope
+    kind = node.get("type")
+    if not isinstance(kind, str):
+        kind = None  # a LogicalType (`{"id": ...}`) in a constant or a cast, not a node kind
+    if "class" in node:
+        _check_expression(node, visit.table_function)
+    elif "cte_map" in node:
+        if kind not in QUERY_NODES:
+            raise InvalidQuery(f"{_words(kind)} is not supported in queries")
+        entries = node["cte_map"].get("map") or []
+        names = [str(entry["key"]).lower() for entry in entries]
+        for index, entry in enumerate(entries):
+            # A CTE sees the CTEs before it; a recursive one also itself (its node's name).
+            yield _Visit(entry["value"], scope | frozenset(names[:index]))
+        scope = scope | frozenset(names)
+        if kind == "RECURSIVE_CTE_NODE":
+            scope = scope | {str(node.get("cte_name", "")).lower()}
+        yield from (_Visit(v, scope) for k, v in node.items() if k != "cte_map")
         return
-    if name not in wanted:
-        raise InvalidQuery(f"unknown table {table.name!r}: a query can read only {readable}")
-    view_name = wanted[name]
-    if not table.alias:
-        # Keep `table.column` references working after the rename.
-        table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name, quoted=True)))
-    table.set("this", exp.to_identifier(view_name, quoted=True))
+    elif kind is not None:
+        if kind == "BASE_TABLE":
+            _check_table(node, scope, relations, readable, rewrite)
+        elif kind == "TABLE_FUNCTION":
+            yield _Visit(node["function"], scope, table_function=True)
+            yield from (_Visit(v, scope) for k, v in node.items() if k != "function")
+            return
+        elif kind not in TABLE_REFS and kind not in OTHER_TYPED:
+            raise InvalidQuery(f"{_words(kind)} is not supported in queries")
+    yield from (_Visit(value, scope) for value in node.values())
+
+
+def _check_expression(node: dict[str, Any], table_function: bool) -> None:
+    kind = node["class"]
+    if kind == "PARAMETER":
+        raise InvalidQuery("query parameters ($1, ?) are not supported: write the values")
+    if kind not in EXPRESSIONS:
+        raise InvalidQuery(f"{_words(kind)} is not supported in queries")
+    if kind == "TYPE" and (node.get("schema") or node.get("catalog")):
+        raise InvalidQuery(f"the type {_qualified(node, 'type_name')} is not available in queries")
+    if kind not in ("FUNCTION", "WINDOW"):
+        return
+    name = str(node.get("function_name", ""))
+    lowered = name.lower()
+    if node.get("schema") or node.get("catalog"):
+        raise InvalidQuery(f"the function {_qualified(node)} is not available in queries")
+    if table_function:
+        if lowered not in sql_functions.TABLE_FUNCTIONS:
+            raise InvalidQuery(f"the table function {name} is not available in queries")
+        return
+    allowed = sql_functions.CALLABLE
+    if kind == "WINDOW":
+        allowed = sql_functions.WINDOWS | sql_functions.AGGREGATES
+    if lowered not in allowed:
+        raise InvalidQuery(f"the function {name} is not available in queries")
+    _check_lengths(node, name, lowered)
+
+
+def _check_lengths(node: dict[str, Any], name: str, lowered: str) -> None:
+    """The length a padding or formatting function produces is a small constant."""
+    limit = sql_functions.MAX_PADDED_LENGTH
+    arguments = [a.get("expression") for a in node.get("arguments") or []]
+    position = sql_functions.PADDED_LENGTH_ARGUMENT.get(lowered)
+    if position is not None and position < len(arguments):
+        length = _constant(arguments[position])
+        if not (isinstance(length, int) and length <= limit):
+            raise InvalidQuery(f"{name}: the length must be a number up to {limit}")
+    position = sql_functions.FORMAT_ARGUMENT.get(lowered)
+    if position is not None and position < len(arguments):
+        pattern = _constant(arguments[position])
+        if not isinstance(pattern, str) or any(
+            int(width) > limit for width in _NUMBERS.findall(pattern)
+        ):
+            raise InvalidQuery(
+                f"{name}: the format must be a string whose widths are up to {limit}"
+            )
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def _constant(expression: Any) -> int | str | None:
+    """An integer or string literal's value; None for anything else."""
+    if not isinstance(expression, dict) or expression.get("class") != "CONSTANT":
+        return None
+    literal = expression.get("literal") or {}
+    text = literal.get("text")
+    if not isinstance(text, str):
+        return None
+    if literal.get("kind") == "STRING":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _check_table(
+    node: dict[str, Any],
+    scope: frozenset[str],
+    relations: dict[str, str],
+    readable: str,
+    rewrite: bool,
+) -> None:
+    name = str(node.get("table_name", ""))
+    path = (node.get("qualified_name") or {}).get("path") or [name]
+    if node.get("schema_name") or node.get("catalog_name") or len(path) != 1:
+        shown = ".".join(str(p) for p in path)
+        raise InvalidQuery(f"unknown table {shown!r}: a query can read only {readable}")
+    if node.get("at_clause"):
+        raise InvalidQuery("AT (VERSION ...) is not supported in queries")
+    lowered = name.lower()
+    if str(path[0]).lower() != lowered:
+        raise InvalidQuery(f"unknown table {name!r}: a query can read only {readable}")
+    if lowered in scope:
+        return  # one of the query's own CTEs, visible here
+    view = relations.get(lowered)
+    if view is None:
+        raise InvalidQuery(f"unknown table {name!r}: a query can read only {readable}")
+    if rewrite:
+        if not node.get("alias"):
+            node["alias"] = name  # keep `table.column` references working after the rename
+        node["table_name"] = view
+        if "qualified_name" in node:
+            node["qualified_name"] = {**node["qualified_name"], "path": [view]}
+
+
+def _qualified(node: dict[str, Any], name: str = "function_name") -> str:
+    parts = [node.get("catalog"), node.get("schema"), node.get(name)]
+    return ".".join(str(p) for p in parts if p)
+
+
+def _words(kind: object) -> str:
+    return str(kind).replace("_", " ").lower()
