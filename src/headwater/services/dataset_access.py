@@ -18,7 +18,6 @@ from headwater.domain.errors import Conflict, InvalidInput, NotFound, Permission
 from headwater.domain.ports import UnitOfWork, UnitOfWorkFactory
 from headwater.domain.users import Principal
 
-
 MAX_PRINCIPAL_ID = 2**31 - 1
 
 
