@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from headwater.domain import access
-from headwater.domain.access import (
-    AccessLevel,
-    Grant,
-    PrincipalType,
-    check_grant_change,
-    effective_level,
-    grant_of,
-)
+from headwater.domain.access import AccessLevel, Grant, effective_level
 from headwater.domain.accounts import Account
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -98,11 +91,11 @@ class Accounts:
             account, level = _authorize(uow, actor, account_id, access.SHARE)
             existing = uow.accounts.grants(account_id)
             for grant in grants:
-                current = grant_of(existing, grant.principal_type, grant.principal_id)
-                check_grant_change(level, current.level if current else None, grant.level)
+                current = access.grant_of(existing, grant.principal_type, grant.principal_id)
+                access.check_grant_change(level, current.level if current else None, grant.level)
                 require_principal(uow, grant.principal_type, grant.principal_id)
                 if (
-                    grant.principal_type is PrincipalType.USER
+                    grant.principal_type is access.PrincipalType.USER
                     and grant.principal_id == account.owner_id
                 ):
                     continue  # the owner keeps OWNER; a lower grant would mean nothing
@@ -113,16 +106,16 @@ class Accounts:
         with self._uow() as uow:
             account, level = _authorize(uow, actor, account_id, access.SHARE)
             if (
-                grant.principal_type is PrincipalType.USER
+                grant.principal_type is access.PrincipalType.USER
                 and grant.principal_id == account.owner_id
             ):
                 raise Conflict("the owner's access cannot be revoked", code="OWNER_ACCESS")
-            current = grant_of(
+            current = access.grant_of(
                 uow.accounts.grants(account_id), grant.principal_type, grant.principal_id
             )
             if current is None:
                 raise NotFound(f"no grant for {grant.principal_type.value} {grant.principal_id}")
-            check_grant_change(level, current.level, None)
+            access.check_grant_change(level, current.level, None)
             uow.accounts.remove_grant(account_id, grant.principal_type, grant.principal_id)
             uow.commit()
 
