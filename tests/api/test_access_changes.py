@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Api
+from tests.api.test_public_oauth import bearer, new_client, token_for
 
 
 @dataclass(frozen=True)
@@ -203,3 +204,100 @@ def test_coowners_manage_each_other(kind: Kind, people: People, admin: Api) -> N
             },
         )
     )
+
+
+# -- groups: members hold the group's levels ----------------------------------------------
+
+
+def _members(
+    api: Api, group_id: int, add: tuple[int, ...] = (), remove: tuple[int, ...] = ()
+) -> Any:
+    return api.put(
+        "/api/content/v2/groups/access",
+        json={
+            "groupId": group_id,
+            "addMembers": [{"type": "USER", "id": u} for u in add],
+            "removeMembers": [{"type": "USER", "id": u} for u in remove],
+        },
+    )
+
+
+@KINDS
+def test_a_privileged_user_cannot_join_a_group_to_gain_its_level(
+    kind: Kind, people: People, admin: Api
+) -> None:
+    """Pia manages groups (Privileged) but holds nothing on the object; the group holds
+    CO_OWNER there. Adding herself, or anyone, would grant CO_OWNER: refused. Removing a
+    member or deleting the group would revoke it: refused too."""
+    pia_id, pia_token = admin.new_user("Pia", role=2)
+    pia = admin.as_(pia_token)
+    object_id = kind.create(people.owner)
+    _ok(kind.share(people.owner, object_id, "GROUP", people.group_id, "CO_OWNER"))
+
+    joined = _members(pia, people.group_id, add=(pia_id,))
+    assert joined.status_code == 403, joined.text
+    assert "holds CO_OWNER on a" in joined.json()["message"]
+    assert pia.get(kind.read_path.format(id=object_id)).status_code == 404
+    assert _members(pia, people.group_id, remove=(people.sharer_id,)).status_code == 403
+    assert pia.delete(f"/api/content/v2/groups/{people.group_id}").status_code == 403
+    members = admin.get(f"/api/content/v2/groups/{people.group_id}").json()["userIds"]
+    assert members == [people.sharer_id]
+
+    # Holding the level herself (as a CO_OWNER), she manages the group's members.
+    _ok(kind.share(people.owner, object_id, "USER", pia_id, "CO_OWNER"))
+    _ok(_members(pia, people.group_id, add=(people.third_id,)))
+    _ok(_members(pia, people.group_id, remove=(people.third_id,)))
+    # ... and at CAN_EDIT she may not hand out the group's CO_OWNER.
+    _ok(kind.share(people.owner, object_id, "USER", pia_id, "CAN_EDIT"))
+    assert _members(pia, people.group_id, add=(people.third_id,)).status_code == 403
+    # Admins hold OWNER everywhere.
+    _ok(_members(admin, people.group_id, add=(people.third_id,)))
+
+
+@KINDS
+def test_a_deleted_principals_grants_go_with_it(kind: Kind, people: People, admin: Api) -> None:
+    """On SQLite a new user or group may get a deleted one's id: it must not inherit the
+    deleted one's access."""
+    object_id = kind.create(people.owner)
+    zed_id, _ = admin.new_user("Zed")
+    _ok(kind.share(people.owner, object_id, "USER", zed_id, "CO_OWNER"))
+    gone = admin.post("/api/content/v2/groups", json={"name": "Gone"}).json()["id"]
+    _ok(kind.share(people.owner, object_id, "GROUP", gone, "CO_OWNER"))
+
+    jwt = token_for(admin, new_client(admin))
+    assert admin.client.delete(f"/v1/users/{zed_id}", headers=bearer(jwt)).status_code == 204
+    assert admin.delete(f"/api/content/v2/groups/{gone}").status_code == 204
+
+    newcomer_id, newcomer_token = admin.new_user("Newcomer")
+    newcomer = admin.as_(newcomer_token)
+    group = admin.post("/api/content/v2/groups", json={"name": "Fresh"}).json()["id"]
+    _ok(_members(admin, group, add=(newcomer_id,)))
+    assert newcomer.get(kind.read_path.format(id=object_id)).status_code == 404
+    if kind is DATASET:
+        listed = people.owner.get(kind.permissions_path.format(id=object_id)).json()["list"]
+        assert [(e["type"], e["accessLevel"]) for e in listed] == [("USER", "OWNER")]
+
+
+def test_a_deleted_principal_leaves_the_row_policies(admin: Api) -> None:
+    """A PDP policy names users and groups; a newcomer given a deleted one's id must not be
+    handed its rows."""
+    dataset_id = admin.new_dataset()
+    zed_id, _ = admin.new_user("Zed")
+    kept_id, _ = admin.new_user("Kept")
+    gone = admin.post("/api/content/v2/groups", json={"name": "Gone"}).json()["id"]
+    created = admin.post(
+        f"/v1/datasets/{dataset_id}/policies",
+        json={
+            "name": "north",
+            "type": "user",
+            "filters": [{"column": "region", "values": ["north"], "operator": "EQUALS"}],
+            "users": [zed_id, kept_id],
+            "groups": [gone],
+        },
+    )
+    assert created.status_code == 201, created.text
+    policy_id = created.json()["id"]
+    assert admin.delete(f"/v1/users/{zed_id}").status_code == 204
+    assert admin.delete(f"/api/content/v2/groups/{gone}").status_code == 204
+    after = admin.get(f"/v1/datasets/{dataset_id}/policies/{policy_id}").json()
+    assert (after["users"], after["groups"]) == ([kept_id], [])

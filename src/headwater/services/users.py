@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from headwater.domain.access import PrincipalType
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWorkFactory
 from headwater.domain.users import Principal, Role, User
 from headwater.services.admin_access import keeps_admin_access
+from headwater.services.principal_grants import forget_principal
 
 
 def parse_role(raw: int | None) -> Role:
@@ -99,4 +101,5 @@ class Users:
                 raise NotFound(f"no user {user_id}")
             with keeps_admin_access(uow, self._clock.now(), f"deleting user {user_id}"):
                 uow.users.delete(user_id)
+            forget_principal(uow, PrincipalType.USER, user_id)
             uow.commit()
