@@ -10,6 +10,7 @@ from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.tokens import AccessToken, hash_token, new_token_secret
 from headwater.domain.users import Principal, Role, User
 from headwater.services.admin_access import usable_admin_tokens
+from headwater.services.dataset_access import MAX_PRINCIPAL_ID
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,6 @@ class Auth:
         return RecoveryToken(admin, token, secret)
 
 
-# Ids are 32-bit in the metadata database; a longer number names nobody.
-_MAX_ID = 2**31 - 1
-
-
 def _recovery_admin(uow: UnitOfWork, who: str | None) -> User:
     if who is None:
         if uow.users.count() == 0:
@@ -106,7 +103,7 @@ def _recovery_admin(uow: UnitOfWork, who: str | None) -> User:
         return user
     text = who.strip()
     if text.isdigit():
-        user = uow.users.find(int(text)) if int(text) <= _MAX_ID else None
+        user = uow.users.find(int(text)) if int(text) <= MAX_PRINCIPAL_ID else None
     else:
         user = uow.users.find_by_email(text)
     if user is None:
