@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pyarrow as pa
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
@@ -19,6 +24,7 @@ from headwater.adapters.secrets.fernet_box import FernetSecretBox
 from headwater.adapters.secrets.jwt_signer import JwtSigner
 from headwater.api.app import create_app
 from headwater.connectors.registry import ConnectorRegistry
+from headwater.domain.errors import HeadwaterError, NotFound
 from headwater.domain.ports import Clock
 from headwater.domain.retries import RetryPolicy
 from headwater.runtime.continuous import transports
@@ -211,6 +217,36 @@ def build_runtime(
         supervisor=supervisor,
         query_engine=query_engine,
     )
+
+
+@contextmanager
+def admin_auth(settings: Settings) -> Iterator[Auth]:
+    """`Auth` over the metadata database alone, for `headwater admin` on the server: no
+    runtime, no runner, no migration, nothing created. A data dir or URL that holds no
+    Headwater metadata is refused rather than given a fresh, empty database."""
+    url = sa.engine.make_url(settings.metadata_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise NotFound(
+            f"no Headwater database at {url.database}: give the data dir `headwater serve` "
+            "uses (--data-dir or HEADWATER_DATA_DIR), or its HEADWATER_DATABASE_URL"
+        )
+    engine = create_metadata_engine(settings.metadata_url, threads=1)
+    try:
+        try:
+            has_users = sa.inspect(engine).has_table("users")
+        except sa.exc.DBAPIError as exc:
+            raise HeadwaterError(
+                f"cannot reach the metadata database {url.render_as_string()}: {exc.orig}",
+                code="DATABASE",
+            ) from None
+        if not has_users:
+            raise NotFound(f"no Headwater metadata in {url.render_as_string()}")
+        # Users and tokens need no account secret: a throwaway key, so the key file is
+        # neither read nor created.
+        uow = SqlUnitOfWorkFactory(engine, FernetSecretBox(Fernet.generate_key()))
+        yield Auth(uow, SystemClock())
+    finally:
+        engine.dispose()
 
 
 def build_app(runtime: Runtime, close_runtime: bool = False) -> FastAPI:

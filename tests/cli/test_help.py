@@ -71,6 +71,7 @@ def test_there_are_commands_for_every_resource() -> None:
         "logout",
         "whoami",
         "serve",
+        "admin reset-token",
     }
     assert expected <= paths
 

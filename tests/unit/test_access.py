@@ -6,8 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from headwater.domain.access import AccessLevel, Grant, PrincipalType, effective_level
-from headwater.domain.errors import InvalidInput
+from headwater.domain.access import (
+    AccessLevel,
+    Grant,
+    PrincipalType,
+    check_grant_change,
+    effective_level,
+    grant_of,
+)
+from headwater.domain.errors import InvalidInput, PermissionDenied
 from headwater.domain.tokens import AccessToken, hash_token, new_token_secret
 from headwater.domain.users import Principal, Role, User
 
@@ -75,3 +82,40 @@ def test_token_secrets_are_random_and_hashes_fixed_length() -> None:
     assert first.startswith("hw_")
     assert len(hash_token(first)) == 64
     assert hash_token(first) == hash_token(first)
+
+
+@pytest.mark.parametrize(
+    ("held", "current", "wanted", "allowed"),
+    [
+        (AccessLevel.CAN_SHARE, None, AccessLevel.CAN_SHARE, True),
+        (AccessLevel.CAN_SHARE, None, AccessLevel.CAN_EDIT, False),
+        (AccessLevel.CAN_SHARE, AccessLevel.CAN_VIEW, None, True),
+        (AccessLevel.CAN_SHARE, AccessLevel.CO_OWNER, AccessLevel.CAN_VIEW, False),  # demote
+        (AccessLevel.CAN_SHARE, AccessLevel.CAN_EDIT, None, False),  # remove
+        (AccessLevel.CO_OWNER, AccessLevel.CO_OWNER, None, True),  # equals manage each other
+        (AccessLevel.OWNER, AccessLevel.CO_OWNER, AccessLevel.CAN_VIEW, True),
+    ],
+)
+def test_a_grant_changes_only_within_the_actors_level(
+    held: AccessLevel, current: AccessLevel | None, wanted: AccessLevel | None, allowed: bool
+) -> None:
+    if allowed:
+        check_grant_change(held, current, wanted)
+    else:
+        with pytest.raises(PermissionDenied):
+            check_grant_change(held, current, wanted)
+
+
+def test_nobody_grants_owner_not_even_the_owner() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_grant_change(AccessLevel.OWNER, None, AccessLevel.OWNER)
+    assert refused.value.details["field"] == "permissions[].accessLevel"
+
+
+def test_grant_of_finds_the_direct_grant_only() -> None:
+    grants = [
+        Grant(PrincipalType.GROUP, 7, AccessLevel.CO_OWNER),
+        Grant(PrincipalType.USER, 7, AccessLevel.CAN_VIEW),
+    ]
+    assert grant_of(grants, PrincipalType.USER, 7) == grants[1]
+    assert grant_of(grants, PrincipalType.GROUP, 8) is None

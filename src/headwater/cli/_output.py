@@ -4,9 +4,11 @@ errors on stderr, so stdout stays clean for pipes."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -18,7 +20,11 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False)
+    # Off a terminal (a log file, CI, a pipe) Rich would wrap at 80 columns and break one
+    # message into two lines; there a message stays one line, and whatever shows it wraps it.
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 def print_json(data: Any) -> None:
@@ -53,8 +59,23 @@ def cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.3g}"
+        return number(value)
     return str(value)
+
+
+# Between these, a double reads as a plain number; beyond them, 1e+22 reads better than 23
+# digits, and Python writes it so.
+PLAIN_FROM, PLAIN_TO = 1e-6, 1e16
+
+
+def number(value: float) -> str:
+    """Every digit the server sent: the shortest text that reads back as the same double
+    (Python's repr, which is what JSON carried), positional with thousands separators as
+    integers get, so 99909708580.0 shows as 99,909,708,580.0 (not 9.99e+10)."""
+    text = repr(value)
+    if not math.isfinite(value) or not (value == 0 or PLAIN_FROM <= abs(value) < PLAIN_TO):
+        return text
+    return format(Decimal(text), ",f")  # the same digits, placed: 2.5e-05 -> 0.000025
 
 
 def size(n: int | float) -> str:

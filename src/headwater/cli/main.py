@@ -10,6 +10,7 @@ import typer
 
 from headwater.cli import _output as out
 from headwater.cli import (
+    admin,
     connectors,
     datasets,
     groups,
@@ -39,6 +40,7 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(pipelines.app, name="pipeline")
 app.add_typer(connectors.app, name="connector")
 app.add_typer(oauth_clients.app, name="oauth-client")
+app.add_typer(admin.app, name="admin")
 
 
 @app.callback()

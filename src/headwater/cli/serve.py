@@ -51,6 +51,13 @@ def serve(
         typer.echo(f"    {first.generated_token}")
     elif first.created:
         typer.echo("First start: created user 'admin' with HEADWATER_ADMIN_TOKEN.")
+    elif runtime.services.auth.admin_access_lost():
+        # HEADWATER_ADMIN_TOKEN is for the first start only: a token revoked on purpose (say,
+        # leaked) must not come back because the variable is still set.
+        typer.echo(
+            "No admin holds a usable access token. Issue one on this server with the same "
+            "settings: headwater admin reset-token"
+        )
     typer.echo(f"Authenticate with the header  X-DOMO-Developer-Token: <token>  (docs: {url}/docs)")
     if settings.workers > 1:
         typer.echo(f"{settings.workers} worker processes; background services in this one")

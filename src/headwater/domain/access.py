@@ -2,6 +2,10 @@
 
 Levels are totally ordered, each including everything below it, as in Domo:
 view < share (view and share) < edit (also write data) < co-owner (also delete) < owner.
+
+Changing access follows one rule, on everything that has grants (`check_grant_change`):
+nobody grants, changes or revokes a level above their own effective level (user and group
+grants together), and nobody grants OWNER: an object has one owner, whose access stays.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from headwater.domain.errors import InvalidInput
+from headwater.domain.errors import InvalidInput, PermissionDenied
 from headwater.domain.users import Principal
 
 
@@ -81,3 +85,42 @@ def effective_level(
         )
     ]
     return AccessLevel(max(levels)) if levels else None
+
+
+def grant_of(
+    grants: Iterable[Grant], principal_type: PrincipalType, principal_id: int
+) -> Grant | None:
+    """The grant a user or group holds directly (not through a group), if any."""
+    return next(
+        (
+            g
+            for g in grants
+            if g.principal_type is principal_type and g.principal_id == principal_id
+        ),
+        None,
+    )
+
+
+def check_grant_change(
+    held: AccessLevel, current: AccessLevel | None, wanted: AccessLevel | None
+) -> None:
+    """May someone holding `held` turn a grant of `current` into `wanted` (None: no grant)?
+
+    `held` is the actor's effective level, so a level held through a group counts. Both ends
+    are checked: granting above `held` would hand out what the actor does not have, and
+    changing or removing a grant above `held` would let a CAN_SHARE holder demote a CO_OWNER.
+    Equal levels are allowed, as in Domo: a CO_OWNER may manage other CO_OWNERs.
+    """
+    if wanted is AccessLevel.OWNER:
+        raise InvalidInput(
+            "there is one OWNER, who keeps that level; grant CO_OWNER instead",
+            field="permissions[].accessLevel",
+        )
+    if wanted is not None and not held.allows(wanted):
+        raise PermissionDenied(f"you hold {held.name} and cannot grant {wanted.name}")
+    if current is not None and not held.allows(current):
+        verb = "revoke" if wanted is None else "change"
+        raise PermissionDenied(
+            f"you hold {held.name} and cannot {verb} a grant of {current.name}, "
+            "which is above your own level"
+        )

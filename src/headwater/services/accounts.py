@@ -9,6 +9,7 @@ from headwater.domain.errors import Conflict, InvalidInput, NotFound, Permission
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.streams import ConfigEntry
 from headwater.domain.users import Principal
+from headwater.services.dataset_access import require_principal
 
 
 class Accounts:
@@ -85,23 +86,37 @@ class Accounts:
             uow.commit()
 
     def share(self, actor: Principal, account_id: int, grants: list[Grant]) -> None:
+        """Grant levels in one transaction, all or none, under `access.check_grant_change`."""
         with self._uow() as uow:
-            _account, level = _authorize(uow, actor, account_id, access.SHARE)
+            account, level = _authorize(uow, actor, account_id, access.SHARE)
+            existing = uow.accounts.grants(account_id)
             for grant in grants:
-                if grant.level is AccessLevel.OWNER or not level.allows(grant.level):
-                    raise PermissionDenied(
-                        f"you hold {level.name} and cannot grant {grant.level.name}"
-                    )
+                current = access.grant_of(existing, grant.principal_type, grant.principal_id)
+                access.check_grant_change(level, current.level if current else None, grant.level)
+                require_principal(uow, grant.principal_type, grant.principal_id)
+                if (
+                    grant.principal_type is access.PrincipalType.USER
+                    and grant.principal_id == account.owner_id
+                ):
+                    continue  # the owner keeps OWNER; a lower grant would mean nothing
                 uow.accounts.set_grant(account_id, grant)
             uow.commit()
 
     def revoke(self, actor: Principal, account_id: int, grant: Grant) -> None:
         with self._uow() as uow:
-            account, _ = _authorize(uow, actor, account_id, access.SHARE)
-            if grant.principal_id == account.owner_id:
+            account, level = _authorize(uow, actor, account_id, access.SHARE)
+            if (
+                grant.principal_type is access.PrincipalType.USER
+                and grant.principal_id == account.owner_id
+            ):
                 raise Conflict("the owner's access cannot be revoked", code="OWNER_ACCESS")
-            if not uow.accounts.remove_grant(account_id, grant.principal_type, grant.principal_id):
+            current = access.grant_of(
+                uow.accounts.grants(account_id), grant.principal_type, grant.principal_id
+            )
+            if current is None:
                 raise NotFound(f"no grant for {grant.principal_type.value} {grant.principal_id}")
+            access.check_grant_change(level, current.level, None)
+            uow.accounts.remove_grant(account_id, grant.principal_type, grant.principal_id)
             uow.commit()
 
 

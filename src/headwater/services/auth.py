@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from headwater.domain.errors import Unauthenticated
-from headwater.domain.ports import Clock, UnitOfWorkFactory
-from headwater.domain.tokens import hash_token, new_token_secret
-from headwater.domain.users import Principal, Role
+from headwater.domain.errors import InvalidInput, NotFound, Unauthenticated
+from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from headwater.domain.tokens import AccessToken, hash_token, new_token_secret
+from headwater.domain.users import Principal, Role, User
+from headwater.services.admin_access import usable_admin_tokens
+from headwater.services.dataset_access import MAX_PRINCIPAL_ID
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,15 @@ class FirstStart:
 
     created: bool
     generated_token: str | None = None
+
+
+@dataclass(frozen=True)
+class RecoveryToken:
+    """A token issued on the server for an admin (`headwater admin reset-token`)."""
+
+    admin: User
+    token: AccessToken
+    secret: str
 
 
 class Auth:
@@ -54,3 +65,53 @@ class Auth:
             uow.commit()
         log.info("created the first admin user (id %s)", admin.id)
         return FirstStart(created=True, generated_token=None if admin_token else secret)
+
+    def admin_access_lost(self) -> bool:
+        """True when no admin holds a usable token: only `headwater admin reset-token` (on
+        the server) gets one back. `serve` says so at start."""
+        with self._uow() as uow:
+            return usable_admin_tokens(uow, self._clock.now()) == 0
+
+    def recovery_token(self, who: str | None, name: str) -> RecoveryToken:
+        """A new token for an admin: the first one (lowest id), or `who` (an email or a user
+        id), who must be an admin. For the server's operator, who reaches the database
+        directly (`headwater admin reset-token`): it needs no token, so it works when every
+        admin token is revoked or expired. Other tokens are left as they are."""
+        secret = new_token_secret()
+        now = self._clock.now()
+        with self._uow() as uow:
+            admin = _recovery_admin(uow, who)
+            token = uow.tokens.add(admin.id, name, hash_token(secret), now, None)
+            uow.commit()
+        log.info("issued recovery token %s for admin %s", token.id, admin.id)
+        return RecoveryToken(admin, token, secret)
+
+
+def _recovery_admin(uow: UnitOfWork, who: str | None) -> User:
+    if who is None:
+        if uow.users.count() == 0:
+            raise NotFound(
+                "no user yet: `headwater serve` creates the first admin on its first start"
+            )
+        admins = uow.users.lock_admins()
+        user = uow.users.find(admins[0]) if admins else None
+        if user is None:
+            raise NotFound(
+                "no user has the Admin role (set one user's role to 1 in the users table of "
+                "the metadata database, then run this again)"
+            )
+        return user
+    text = who.strip()
+    if text.isdigit():
+        user = uow.users.find(int(text)) if int(text) <= MAX_PRINCIPAL_ID else None
+    else:
+        user = uow.users.find_by_email(text)
+    if user is None:
+        raise NotFound(f"no user {who!r}; give an email address or a user id", field="user")
+    if not user.is_admin:
+        raise InvalidInput(
+            f"user {user.id} ({user.email}) is {user.role.label}, not Admin: reset-token "
+            "issues admin tokens only",
+            field="user",
+        )
+    return user

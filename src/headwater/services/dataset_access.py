@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from headwater.domain import access
-from headwater.domain.access import AccessLevel, Grant, PrincipalType, effective_level
+from headwater.domain.access import (
+    AccessLevel,
+    Grant,
+    PrincipalType,
+    check_grant_change,
+    effective_level,
+    grant_of,
+)
 from headwater.domain.datasets import Dataset
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import UnitOfWork, UnitOfWorkFactory
 from headwater.domain.users import Principal
+
+MAX_PRINCIPAL_ID = 2**31 - 1
 
 
 def authorize(
@@ -66,20 +75,14 @@ class DatasetAccess:
             return entries
 
     def share(self, actor: Principal, dataset_id: str, grants: list[Grant]) -> None:
-        """Grant levels in one transaction. Nobody grants more than they hold, nor OWNER."""
+        """Grant levels in one transaction, all or none, under `access.check_grant_change`."""
         with self._uow() as uow:
             dataset, level = authorize(uow, actor, dataset_id, access.SHARE)
+            existing = uow.datasets.grants(dataset_id)
             for grant in grants:
-                if grant.level is AccessLevel.OWNER:
-                    raise InvalidInput(
-                        "a dataset has one OWNER; grant CO_OWNER instead",
-                        field="permissions[].accessLevel",
-                    )
-                if not level.allows(grant.level):
-                    raise PermissionDenied(
-                        f"you hold {level.name} and cannot grant {grant.level.name}"
-                    )
-                _require_principal(uow, grant.principal_type, grant.principal_id)
+                current = grant_of(existing, grant.principal_type, grant.principal_id)
+                check_grant_change(level, current.level if current else None, grant.level)
+                require_principal(uow, grant.principal_type, grant.principal_id)
                 if (
                     grant.principal_type is PrincipalType.USER
                     and grant.principal_id == dataset.owner_id
@@ -95,28 +98,23 @@ class DatasetAccess:
             dataset, level = authorize(uow, actor, dataset_id, access.SHARE)
             if principal_type is PrincipalType.USER and principal_id == dataset.owner_id:
                 raise Conflict("the owner's access cannot be revoked", code="OWNER_ACCESS")
-            current = next(
-                (
-                    g
-                    for g in uow.datasets.grants(dataset_id)
-                    if g.principal_type is principal_type and g.principal_id == principal_id
-                ),
-                None,
-            )
+            current = grant_of(uow.datasets.grants(dataset_id), principal_type, principal_id)
             if current is None:
                 raise NotFound(
                     f"{principal_type.value} {principal_id} has no grant on dataset {dataset_id}"
                 )
-            if not level.allows(current.level):
-                raise PermissionDenied(
-                    f"you hold {level.name} and cannot revoke {current.level.name}"
-                )
+            check_grant_change(level, current.level, None)
             uow.datasets.remove_grant(dataset_id, principal_type, principal_id)
             uow.commit()
 
 
-def _require_principal(uow: UnitOfWork, principal_type: PrincipalType, principal_id: int) -> None:
-    if principal_type is PrincipalType.USER:
+def require_principal(uow: UnitOfWork, principal_type: PrincipalType, principal_id: int) -> None:
+    """A grant must name a user or group that exists (account grants have no foreign key)."""
+    # Ids are 32-bit in the metadata database (PostgreSQL `integer`): a larger number names
+    # nobody, and would overflow the driver rather than find nothing.
+    if not 0 < principal_id <= MAX_PRINCIPAL_ID:
+        exists = False
+    elif principal_type is PrincipalType.USER:
         exists = uow.users.find(principal_id) is not None
     else:
         exists = uow.groups.find(principal_id) is not None

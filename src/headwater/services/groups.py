@@ -1,13 +1,16 @@
-"""Groups: named sets of users; a grant to a group counts for each member."""
+"""Groups: named sets of users; a grant to a group counts for each member, so changing the
+members follows the access rule for every level the group holds (`principal_grants`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from headwater.domain.access import PrincipalType
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.users import Group, Principal
+from headwater.services.principal_grants import check_group_levels, forget_principal
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,14 @@ class Groups:
             return group
 
     def delete(self, actor: Principal, group_id: int) -> None:
+        """Delete a group with its grants: that revokes its levels from its members, so the
+        actor must hold them (`principal_grants`)."""
         self._require_manager(actor)
         with self._uow() as uow:
-            _get(uow, group_id)
+            group = _get(uow, group_id)
+            check_group_levels(uow, actor, group, granting=False)
             uow.groups.delete(group_id)
+            forget_principal(uow, PrincipalType.GROUP, group_id)
             uow.commit()
 
     def change_members(self, actor: Principal, changes: Iterable[MembershipChange]) -> list[Group]:
@@ -82,7 +89,13 @@ class Groups:
         with self._uow() as uow:
             touched: list[int] = []
             for change in changes:
-                _get(uow, change.group_id)
+                group = _get(uow, change.group_id)
+                # A member holds the group's levels: adding one grants them, removing one
+                # revokes them, and nobody grants or revokes a level above their own.
+                if change.add_user_ids:
+                    check_group_levels(uow, actor, group, granting=True)
+                if change.remove_user_ids:
+                    check_group_levels(uow, actor, group, granting=False)
                 for user_id in (*change.add_user_ids, *change.remove_user_ids):
                     if uow.users.find(user_id) is None:
                         raise InvalidInput(f"no user {user_id}", field="members[].id")

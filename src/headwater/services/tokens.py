@@ -9,6 +9,7 @@ from headwater.domain.errors import InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWorkFactory
 from headwater.domain.tokens import AccessToken, hash_token, new_token_secret
 from headwater.domain.users import Principal
+from headwater.services.admin_access import keeps_admin_access
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,13 @@ class Tokens:
             return uow.tokens.for_user(None if actor.is_admin else actor.id)
 
     def revoke(self, actor: Principal, token_id: int) -> None:
+        """Revoke a token; a 409 if it is the last usable token any admin holds."""
+        now = self._clock.now()
         with self._uow() as uow:
             token = uow.tokens.find(token_id)
             visible = token is not None and (actor.is_admin or token.user_id == actor.id)
             if token is None or not visible or token.revoked_at is not None:
                 raise NotFound(f"no access token {token_id}")
-            uow.tokens.revoke(token_id, self._clock.now())
+            with keeps_admin_access(uow, now, f"revoking access token {token_id}"):
+                uow.tokens.revoke(token_id, now)
             uow.commit()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from headwater.domain.access import PrincipalType
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWorkFactory
 from headwater.domain.users import Principal, Role, User
+from headwater.services.admin_access import keeps_admin_access
+from headwater.services.principal_grants import forget_principal
 
 
 def parse_role(raw: int | None) -> Role:
@@ -81,7 +84,8 @@ class Users:
                 if user_id == actor.id and role is not Role.ADMIN:
                     raise Conflict("you cannot take away your own Admin role", code="SELF_ADMIN")
                 user.role = role
-            uow.users.update(user)
+            with keeps_admin_access(uow, self._clock.now(), f"changing user {user_id}"):
+                uow.users.update(user)
             uow.commit()
             return user
 
@@ -95,5 +99,7 @@ class Users:
         with self._uow() as uow:
             if uow.users.find(user_id) is None:
                 raise NotFound(f"no user {user_id}")
-            uow.users.delete(user_id)
+            with keeps_admin_access(uow, self._clock.now(), f"deleting user {user_id}"):
+                uow.users.delete(user_id)
+            forget_principal(uow, PrincipalType.USER, user_id)
             uow.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from headwater.adapters.metadata.ids import inserted_id
@@ -81,6 +82,35 @@ class SqlAccountRepository:
             Grant(PrincipalType(r.principal_type), r.principal_id, AccessLevel[r.level])
             for r in rows
         ]
+
+    def grants_to(
+        self, principal_type: PrincipalType, principal_id: int
+    ) -> list[tuple[int, int, Grant]]:
+        query = (
+            sa.select(account_grants, accounts.c.owner_id)
+            .join_from(account_grants, accounts, accounts.c.id == account_grants.c.account_id)
+            .where(
+                account_grants.c.principal_type == principal_type.value,
+                account_grants.c.principal_id == principal_id,
+            )
+            .order_by(account_grants.c.account_id)
+        )
+        return [
+            (
+                row.account_id,
+                row.owner_id,
+                Grant(principal_type, principal_id, AccessLevel[row.level]),
+            )
+            for row in self._c.execute(query)
+        ]
+
+    def remove_grants_of(self, principal_type: PrincipalType, principal_id: int) -> None:
+        self._c.execute(
+            account_grants.delete().where(
+                account_grants.c.principal_type == principal_type.value,
+                account_grants.c.principal_id == principal_id,
+            )
+        )
 
     def set_grant(self, account_id: int, grant: Grant) -> None:
         self.remove_grant(account_id, grant.principal_type, grant.principal_id)

@@ -153,6 +153,35 @@ class SqlDatasetRepository:
             for row in rows
         ]
 
+    def grants_to(
+        self, principal_type: PrincipalType, principal_id: int
+    ) -> list[tuple[str, int, Grant]]:
+        query = (
+            sa.select(dataset_grants, datasets.c.owner_id)
+            .join_from(dataset_grants, datasets, datasets.c.id == dataset_grants.c.dataset_id)
+            .where(
+                dataset_grants.c.principal_type == principal_type.value,
+                dataset_grants.c.principal_id == principal_id,
+            )
+            .order_by(dataset_grants.c.dataset_id)
+        )
+        return [
+            (
+                row.dataset_id,
+                row.owner_id,
+                Grant(principal_type, principal_id, AccessLevel[row.level]),
+            )
+            for row in self._c.execute(query)
+        ]
+
+    def remove_grants_of(self, principal_type: PrincipalType, principal_id: int) -> None:
+        self._c.execute(
+            dataset_grants.delete().where(
+                dataset_grants.c.principal_type == principal_type.value,
+                dataset_grants.c.principal_id == principal_id,
+            )
+        )
+
     def set_grant(self, dataset_id: str, grant: Grant) -> None:
         self.remove_grant(dataset_id, grant.principal_type, grant.principal_id)
         self._c.execute(

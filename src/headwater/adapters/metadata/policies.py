@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from headwater.adapters.metadata.ids import inserted_id
 from headwater.adapters.metadata.tables import pdp_policies
+from headwater.domain.access import PrincipalType
 from headwater.domain.policies import Operator, Policy, PolicyFilter, PolicyType
 
 
@@ -81,3 +82,13 @@ class SqlPolicyRepository:
 
     def delete(self, policy_id: int) -> None:
         self._c.execute(pdp_policies.delete().where(pdp_policies.c.id == policy_id))
+
+    def forget(self, principal_type: PrincipalType, principal_id: int) -> None:
+        # Members are JSON lists, which neither database indexes portably; policies are few
+        # and users or groups are deleted rarely, so read them all and rewrite those named.
+        for row in self._c.execute(pdp_policies.select()).all():
+            policy = _policy(row)
+            members = policy.user_ids if principal_type is PrincipalType.USER else policy.group_ids
+            if principal_id in members:
+                members[:] = [m for m in members if m != principal_id]
+                self.update(policy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -95,6 +96,18 @@ class SqlTokenRepository:
         if user_id is not None:
             query = query.where(access_tokens.c.user_id == user_id)
         return [_token(row) for row in self._c.execute(query.order_by(access_tokens.c.id))]
+
+    def count_usable(self, user_ids: Sequence[int], now: datetime) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(access_tokens)
+            .where(
+                access_tokens.c.user_id.in_(list(user_ids)),
+                access_tokens.c.revoked_at.is_(None),
+                sa.or_(access_tokens.c.expires_at.is_(None), access_tokens.c.expires_at > now),
+            )
+        )
+        return int(self._c.execute(query).scalar_one())
 
     def revoke(self, token_id: int, now: datetime) -> None:
         self._c.execute(

@@ -61,6 +61,25 @@ class SqlUserRepository:
             .values(display_name=user.display_name, email=user.email, role=int(user.role))
         )
 
+    def lock_admins(self) -> list[int]:
+        admins = users.c.role == int(Role.ADMIN)
+        if self._c.dialect.name == "sqlite":
+            # SQLite locks the whole database for writing, and only from a transaction's
+            # first write (Python's sqlite3 begins one only there): a no-op write takes that
+            # lock now, so the check and the change that follow see one state. It also opens
+            # the transaction before any SAVEPOINT, whose release would otherwise commit.
+            self._c.execute(users.update().where(admins).values(role=users.c.role))
+            return list(
+                self._c.execute(sa.select(users.c.id).where(admins).order_by(users.c.id)).scalars()
+            )
+        # In id order, so two transactions lock the same rows in the same order (no deadlock).
+        # FOR NO KEY UPDATE: conflicts with a role change or a delete of the row, not with a
+        # token being added for the user (its foreign key check takes only KEY SHARE).
+        query = (
+            sa.select(users.c.id).where(admins).order_by(users.c.id).with_for_update(key_share=True)
+        )
+        return list(self._c.execute(query).scalars())
+
     def delete(self, user_id: int) -> None:
         try:
             with self._c.begin_nested():

@@ -106,19 +106,29 @@ def share_account(
 ) -> dict[str, Any]:
     body = _object(body)
     permissions = body.get("permissions", [body])
-    grants = [
-        Grant(
-            PrincipalType.parse(str(p.get("type", "USER"))),
-            int(p["id"]),
-            AccessLevel.parse(str(p.get("accessLevel", "CAN_VIEW"))),
-        )
-        for p in permissions
-        if isinstance(p, dict) and "id" in p
-    ]
+    if not isinstance(permissions, list):
+        raise InvalidInput("permissions must be a list", field="permissions")
+    grants = [_grant(p) for p in permissions if isinstance(p, dict) and "id" in p]
     if not grants:
         raise InvalidInput("permissions must list {type, id, accessLevel}", field="permissions")
     services.accounts.share(caller, account_id, grants)
     return {}
+
+
+def _grant(permission: dict[str, Any]) -> Grant:
+    raw_id = permission["id"]
+    # bool is an int in Python; a grant to user `true` is a mistake, not user 1.
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+        raise InvalidInput(f"id {raw_id!r} is not a number", field="permissions[].id")
+    try:
+        principal_id = int(raw_id)
+    except ValueError:
+        raise InvalidInput(f"id {raw_id!r} is not a number", field="permissions[].id") from None
+    return Grant(
+        PrincipalType.parse(str(permission.get("type", "USER"))),
+        principal_id,
+        AccessLevel.parse(str(permission.get("accessLevel", "CAN_VIEW"))),
+    )
 
 
 @router.delete("/api/data/v1/accounts/{account_id}/permissions/{principal_type}/{principal_id}")
