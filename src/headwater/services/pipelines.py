@@ -105,6 +105,7 @@ class Pipelines:
                 tags=list(draft.tags or []),
                 runtime_config=dict(draft.runtime_config or {}),
                 program_config=dict(draft.program_config or {}),
+                configured_by=actor.id,
             )
             self._attach_tables(uow, pipeline, program)
             uow.pipelines.add(pipeline)
@@ -127,6 +128,7 @@ class Pipelines:
             pipeline, level = authorize_pipeline(uow, actor, name, access.EDIT)
             self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
             pipeline.program, pipeline.program_code = program, code
+            pipeline.configured_by = actor.id  # the egress policy's exemption follows them
             if draft.description is not None:
                 pipeline.description = draft.description
             if draft.tags is not None:
@@ -151,6 +153,7 @@ class Pipelines:
                 self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
                 pipeline.program = parse_sql(changes["program_code"])
                 pipeline.program_code = changes["program_code"]
+                pipeline.configured_by = actor.id
                 self._attach_tables(uow, pipeline, pipeline.program)
                 self._reset_connectors(uow, pipeline)
             if changes.get("description") is not None:
