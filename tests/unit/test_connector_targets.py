@@ -47,7 +47,10 @@ def test_with_an_account_its_values_win_and_a_stream_cannot_set_a_target() -> No
 
 def test_a_plugin_that_marks_no_target_gives_its_whole_configuration_to_the_account() -> None:
     assert account_owned(PLUGIN) is None
-    assert merged("plug", PLUGIN, {"endpoint": "e", "key": "k"}, {}) == {"endpoint": "e", "key": "k"}
+    assert merged("plug", PLUGIN, {"endpoint": "e", "key": "k"}, {}) == {
+        "endpoint": "e",
+        "key": "k",
+    }
     with pytest.raises(InvalidInput, match="marks no target fields") as refused:
         merged("plug", PLUGIN, {"key": "k"}, {"endpoint": "https://listener.example"})
     assert refused.value.details == {"field": "configuration.endpoint"}

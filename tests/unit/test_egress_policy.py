@@ -39,7 +39,7 @@ def test_entries_parse(text: str, network: str | None, name: str | None, port: i
 
 @pytest.mark.parametrize("text", ["", "db:0", "db:70000", "db:x", "[::1", "[::1]x", "a b", ":"])
 def test_bad_entries_say_which(text: str) -> None:
-    with pytest.raises(ValueError, match="egress entry|empty"):
+    with pytest.raises(ValueError, match=r"egress entry|empty"):
         Entry.parse(text)
 
 

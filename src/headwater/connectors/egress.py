@@ -118,13 +118,19 @@ def active(guard: EgressGuard | None) -> Iterator[EgressGuard | None]:
 def guarded(guard: EgressGuard | None, items: Iterator[T]) -> Iterator[T]:
     """`items`, each step taken inside `active(guard)`; the consumer's own code between steps
     (progress, staging, its database) runs outside it."""
-    while True:
-        with active(guard):
-            try:
-                item = next(items)
-            except StopIteration:
-                return
-        yield item
+    try:
+        while True:
+            with active(guard):
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+            yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:  # the source's own clean-up, at once rather than when collected
+            with active(guard):
+                close()
 
 
 def resolve(host: str, port: int | None, *, exempt: bool | None = None) -> list[str]:
