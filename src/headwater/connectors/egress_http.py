@@ -34,14 +34,15 @@ def transport(
     guard: EgressGuard | None, home: str | httpx.URL, verify: bool = True
 ) -> httpx.HTTPTransport:
     """A transport for `httpx.Client(transport=...)`; without a guard, a plain one (still
-    without environment proxies)."""
-    plain = httpx.HTTPTransport(verify=verify, trust_env=False)
+    without environment proxies: httpx mounts those only when it makes the transport)."""
+    # Given a transport, httpx uses no environment proxy; SSL_CERT_FILE/DIR still count.
+    plain = httpx.HTTPTransport(verify=verify)
     if guard is None:
         return plain
     # httpx takes no network backend of its own; its transport sends through `_pool`, so the
     # pool is made again, the same way, with the guarded backend.
     plain._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        ssl_context=httpx.create_ssl_context(verify=verify),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,
