@@ -207,3 +207,24 @@ def test_the_exemption_follows_who_chose_the_destination_not_who_runs_it(
     assert done["currentState"] == "ERROR", done
     assert "is not allowed by the egress policy: loopback" in done["errors"][0]["message"]
     assert len(closed.requests) == requests
+
+
+def test_an_account_naming_a_refused_destination_is_refused_to_non_admins(
+    admin: Api, editor: Api
+) -> None:
+    body = {
+        "name": "local postgres",
+        "dataProviderType": "sql",
+        "configurations": {
+            "driver": "postgresql",
+            "host": "127.0.0.1",
+            "port": "5432",  # without it, this module's ALLOW of another 127.0.0.1 port might
+            "username": "postgres",  # match: only the run, knowing the port, could tell
+        },
+    }
+    refused = editor.post("/api/data/v1/accounts", json=body)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "EGRESS_REFUSED"
+    assert refused.json()["field"] == "configurations.host"
+    assert editor.get("/api/data/v1/accounts").json() == []
+    assert admin.post("/api/data/v1/accounts", json=body).status_code == 201
