@@ -26,7 +26,7 @@ import contextlib
 import functools
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -115,9 +115,11 @@ def active(guard: EgressGuard | None) -> Iterator[EgressGuard | None]:
         _ACTIVE.reset(token)
 
 
-def guarded(guard: EgressGuard | None, items: Iterator[T]) -> Iterator[T]:
+def guarded(guard: EgressGuard | None, items: Iterable[T]) -> Iterator[T]:
     """`items`, each step taken inside `active(guard)`; the consumer's own code between steps
     (progress, staging, its database) runs outside it."""
+    with active(guard):
+        items = iter(items)
     try:
         while True:
             with active(guard):
