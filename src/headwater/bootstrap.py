@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from headwater.adapters.datasets.delta_store import DeltaDatasetStore
 from headwater.adapters.datasets.duckdb_engine import DuckDBQueryEngine
@@ -23,7 +25,9 @@ from headwater.adapters.metadata.unit_of_work import SqlUnitOfWorkFactory
 from headwater.adapters.secrets.fernet_box import FernetSecretBox
 from headwater.adapters.secrets.jwt_signer import JwtSigner
 from headwater.api.app import create_app
+from headwater.connectors import egress
 from headwater.connectors.registry import ConnectorRegistry
+from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import HeadwaterError, NotFound
 from headwater.domain.ports import Clock
 from headwater.domain.retries import RetryPolicy
@@ -108,6 +112,26 @@ def use_jemalloc() -> None:
         log.info("pyarrow has no jemalloc pool; keeping %s", pa.default_memory_pool().backend_name)
 
 
+def egress_policy(settings: Settings) -> EgressPolicy:
+    """The operator's ALLOW and DENY entries, and what the defaults protect of this server:
+    its own port, and its metadata database (by name, and by the addresses it has now)."""
+    protected: list[str] = []
+    url = make_url(settings.metadata_url)
+    if url.host:
+        port = url.port or {"postgresql": 5432, "mysql": 3306}.get(url.get_backend_name())
+        hosts = {url.host}
+        with contextlib.suppress(OSError):  # not resolvable now: its name is still protected
+            hosts |= {str(a[4][0]) for a in socket.getaddrinfo(url.host, port or None)}
+        protected = [f"[{h}]:{port}" if port else f"[{h}]" for h in sorted(hosts)]
+    return EgressPolicy.build(
+        allow=settings.egress.allow,
+        deny=settings.egress.deny,
+        own_ports=[settings.port],
+        protected=protected,
+        is_own_address=egress.is_own_address,
+    )
+
+
 def build_runtime(
     settings: Settings, registry: ConnectorRegistry | None = None, clock: Clock | None = None
 ) -> Runtime:
@@ -126,6 +150,8 @@ def build_runtime(
     registry = registry or ConnectorRegistry.from_entry_points(
         options=settings.options_for_connectors()
     )
+    policy = egress_policy(settings)
+    egress.install_audit_hook()
     runners = Runners(uow, clock, timedelta(seconds=settings.runner.lease_seconds))
     runners.register()
     me = runners.me.id
@@ -153,6 +179,7 @@ def build_runtime(
             first_delay_seconds=settings.connector_retry_delay_seconds,
         ),
         settings.faults.pause_after_batch,
+        policy,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
     query_engine = DuckDBQueryEngine(
@@ -165,6 +192,7 @@ def build_runtime(
         transports(),
         settings.pipelines,
         tuple(settings.options_for_connectors()["file"]["allowed_dirs"]),
+        policy,
     )
     executions.dispatcher = executor
     scheduler = Scheduler(
@@ -178,8 +206,8 @@ def build_runtime(
         datasets=datasets,
         dataset_access=DatasetAccess(uow),
         query=Query(uow, store, query_engine),
-        accounts=Accounts(uow, clock),
-        streams=Streams(uow, clock, registry),
+        accounts=Accounts(uow, clock, registry, policy),
+        streams=Streams(uow, clock, registry, policy),
         executions=executions,
         uploads=Uploads(uow, clock, staging, committer, executions),
         committer=committer,

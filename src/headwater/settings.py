@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from headwater.domain.egress import Entry
 
 
 class QuerySettings(BaseSettings):
@@ -152,6 +154,35 @@ class PipelineSettings(BaseSettings):
     )
 
 
+class EgressSettings(BaseSettings):
+    """Where connectors may connect (`HEADWATER_EGRESS__ALLOW`, `HEADWATER_EGRESS__DENY`).
+
+    Entries: a host name (`db.example.com`, `*.example.com`), an address or a network
+    (`10.0.0.5`, `10.0.0.0/8`, `::1`), each optionally with `:port` (`[::1]:5432`), or `:port`
+    alone. By default the loopback, link-local and unspecified addresses, this server's own
+    port and its metadata database are refused to connectors unless an admin chose them."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_EGRESS__", extra="ignore")
+
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Destinations opened to everyone, even where the defaults refuse them "
+        '(JSON list: `["127.0.0.1:5432"]`).',
+    )
+    deny: list[str] = Field(
+        default_factory=list,
+        description="Destinations refused to everyone, admins included; a DENY entry wins "
+        "over an ALLOW entry (JSON list).",
+    )
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _entries(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            Entry.parse(entry)  # a wrong entry stops the start, naming it
+        return entries
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HEADWATER_", env_nested_delimiter="__", extra="ignore"
@@ -227,6 +258,7 @@ class Settings(BaseSettings):
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
     pipelines: PipelineSettings = Field(default_factory=PipelineSettings)
+    egress: EgressSettings = Field(default_factory=EgressSettings)
 
     @property
     def metadata_url(self) -> str:

@@ -23,10 +23,11 @@ def server() -> Iterator[DataServer]:
 
 
 def http_stream(api: Api, url: str, account_id: int | None = None) -> dict[str, Any]:
+    """A stream reading `url`; with an account (which owns the base URL), `url` is the path."""
     body: dict[str, Any] = {
         "transport": {"type": "CONNECTOR"},
         "dataProvider": {"key": "http"},
-        "configuration": [{"name": "url", "value": url}],
+        "configuration": [{"name": "path" if account_id else "url", "value": url}],
         "updateMethod": "APPEND",
         "dataSource": {"name": "From HTTP"},
     }
@@ -80,11 +81,14 @@ def test_bad_credentials_end_in_error_naming_the_cause_without_retry(
         json={
             "name": "api",
             "dataProviderType": "http",
-            "configurations": [{"name": "token", "value": "wrong", "type": "password"}],
+            "configurations": [
+                {"name": "url", "value": server.url("/")},
+                {"name": "token", "value": "wrong", "type": "password"},
+            ],
         },
     )
     assert account.status_code == 201, account.text
-    stream = http_stream(admin, server.url("/data.csv"), account.json()["id"])
+    stream = http_stream(admin, "/data.csv", account.json()["id"])
     done = wait_for(admin, stream["id"], start(admin, stream["id"]))
     assert done["currentState"] == "ERROR"
     assert done["retryCount"] == 0

@@ -57,7 +57,8 @@ def run(api: Api, stream_id: int) -> dict[str, Any]:
 
 def test_incremental_sql_stream_appends_only_new_rows(admin: Api, source: Source) -> None:
     config = {**SERVER_CONFIG[source.driver], "table": source.table, "cursor_column": "id"}
-    account_values = {k: config.pop(k) for k in ("host", "port", "username")}
+    # where the password goes belongs to the account; the stream says what to read there
+    account_values = {k: config.pop(k) for k in ("driver", "host", "port", "username", "database")}
     account = admin.post(
         "/api/data/v1/accounts",
         json={

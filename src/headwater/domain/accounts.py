@@ -30,6 +30,12 @@ class Account:
     created_at: datetime
     modified_at: datetime
     configuration: list[ConfigEntry] = field(default_factory=list)
+    configured_by: int | None = None  # who last set the configuration (None: the owner)
+
+    @property
+    def chooser(self) -> int:
+        """Who chose where the account's secret goes: the egress policy's exemption follows."""
+        return self.owner_id if self.configured_by is None else self.configured_by
 
     def masked_configuration(self) -> list[ConfigEntry]:
         return [

@@ -248,6 +248,12 @@ class Pipeline:
     storage: StorageStatus = StorageStatus.CLEARED
     deployment_error: dict[str, Any] | None = None
     version: int = 1
+    configured_by: int | None = None  # who last set the program (None: the owner)
+
+    @property
+    def chooser(self) -> int:
+        """Who chose where the connectors connect: the egress policy's exemption follows."""
+        return self.owner_id if self.configured_by is None else self.configured_by
 
     def lease_live(self, now: datetime) -> bool:
         return (

@@ -47,6 +47,7 @@ class Stream:
     modified_at: datetime
     created_by: int
     modified_by: int
+    configured_by: int | None = None  # who last set the account or configuration
     data_provider_key: str = "api"
     account_id: int | None = None
     configuration: list[ConfigEntry] = field(default_factory=list)
@@ -58,6 +59,11 @@ class Stream:
     retry_policy: RetryPolicy | None = None  # None: the operator's default
     retry_due_at: datetime | None = None  # a failed scheduled run waits to be retried
     retry_of: int | None = None  # ... this execution
+
+    @property
+    def chooser(self) -> int:
+        """Who chose where the stream's own configuration connects (with no account)."""
+        return self.modified_by if self.configured_by is None else self.configured_by
 
     def timetable(self) -> Schedule | None:
         """When this stream runs by itself: `schedule` (cron or ISO-8601 interval), else

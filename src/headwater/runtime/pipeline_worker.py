@@ -11,8 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from headwater.connectors.egress import EgressGuard
+from headwater.domain.egress import EgressPolicy
 from headwater.domain.pipelines import ConnectorState, DesiredStatus, Pipeline
 from headwater.runtime.connector_worker import ConnectorWorker
+from headwater.runtime.continuous.guarded import guarded_factory
 from headwater.runtime.continuous.source import SourceFactory
 from headwater.services.pipeline_commits import PipelineCommits
 from headwater.services.pipeline_runs import PipelineRuns
@@ -34,6 +37,8 @@ class PipelineWorker:
         settings: PipelineSettings,
         lease_ok: Callable[[], bool],
         allowed_dirs: tuple[str, ...] = (),
+        egress: EgressPolicy | None = None,
+        chosen_by_admin: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.reported: str | None = None
@@ -53,13 +58,16 @@ class PipelineWorker:
                     state.stats.fatal_error = f"unknown transport {connector.transport!r}"
                     self._runs.save_progress([state])
                     continue
+                # each connector's connections pass the egress policy, exempt only if an
+                # admin set the program that chose its destination
+                guard = EgressGuard(egress or EgressPolicy(), chosen_by_admin)
                 self.workers.append(
                     ConnectorWorker(
                         pipeline,
                         table,
                         connector,
                         state,
-                        factory,
+                        guarded_factory(factory, guard),
                         commits,
                         settings,
                         lease_ok,

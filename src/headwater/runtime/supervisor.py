@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from headwater.domain.egress import EgressPolicy
 from headwater.domain.pipelines import Pipeline, RuntimeStatus
 from headwater.runtime.continuous.source import SourceFactory
 from headwater.runtime.pipeline_worker import PipelineWorker
@@ -36,6 +37,7 @@ class Supervisor:
         factories: dict[str, SourceFactory],
         settings: PipelineSettings,
         allowed_dirs: tuple[str, ...] = (),
+        egress: EgressPolicy | None = None,
     ) -> None:
         # Who holds a lease, as `deployment_location` shows it: host, process and a nonce.
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -44,6 +46,7 @@ class Supervisor:
         self._factories = factories
         self._settings = settings
         self._allowed_dirs = allowed_dirs
+        self._egress = egress or EgressPolicy()
         self._workers: dict[str, PipelineWorker] = {}
         self._renewed: dict[str, float] = {}
         self._stop = threading.Event()
@@ -108,6 +111,8 @@ class Supervisor:
                 self._settings,
                 lambda: self._lease_ok(pipeline.id),
                 self._allowed_dirs,
+                self._egress,
+                self._runs.chosen_by_admin(fresh),
             )
             worker.reported = RuntimeStatus.INITIALIZING.value
             worker.update(fresh, states)

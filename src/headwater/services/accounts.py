@@ -1,10 +1,22 @@
-"""Accounts: credentials for connectors, owned and shared like datasets, secrets never shown."""
+"""Accounts: credentials for connectors, owned and shared like datasets, secrets never shown.
+
+An account also owns where its secrets go (the connector's target fields: host, URL, port...;
+see `connectors.targets`). Whoever last set its configuration is its `configured_by`: the
+egress policy's admin exemption follows that user. A secret sent back as the mask that reads
+showed (`********`) means "keep the stored value", so a GET → PUT round trip changes nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from headwater.connectors.registry import ConnectorRegistry
+from headwater.connectors.targets import destinations
 from headwater.domain import access
 from headwater.domain.access import AccessLevel, Grant, effective_level
-from headwater.domain.accounts import Account
+from headwater.domain.accounts import MASK, Account, is_secret
+from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.streams import ConfigEntry
@@ -13,9 +25,17 @@ from headwater.services.dataset_access import require_principal
 
 
 class Accounts:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        connectors: ConnectorRegistry | None = None,
+        egress: EgressPolicy | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._connectors = connectors or ConnectorRegistry()
+        self._egress = egress or EgressPolicy()
 
     def create(
         self,
@@ -29,6 +49,7 @@ class Accounts:
             raise InvalidInput("name must not be empty", field="name")
         if not provider.strip():
             raise InvalidInput("dataProviderType must not be empty", field="dataProviderType")
+        self._check_destinations(actor, provider.strip(), configuration)
         now = self._clock.now()
         with self._uow() as uow:
             account = uow.accounts.add(
@@ -41,6 +62,7 @@ class Accounts:
                     created_at=now,
                     modified_at=now,
                     configuration=configuration,
+                    configured_by=actor.id,
                 )
             )
             uow.commit()
@@ -65,19 +87,41 @@ class Accounts:
         display_name: str | None,
         configuration: list[ConfigEntry] | None,
     ) -> Account:
-        """Change the display name or configuration; entries not sent keep their values."""
+        """Change the display name or configuration; entries not sent keep their values, and
+        so does a secret sent as the mask."""
         with self._uow() as uow:
             account, _ = _authorize(uow, actor, account_id, access.EDIT)
             if display_name is not None:
                 account.display_name = display_name
             if configuration is not None:
-                merged = {e.name: e for e in account.configuration}
-                merged.update({e.name: e for e in configuration})
+                stored = {e.name: e for e in account.configuration}
+                merged = dict(stored)
+                merged.update({e.name: _kept(e, stored.get(e.name)) for e in configuration})
+                if merged != stored:
+                    self._check_destinations(
+                        actor, account.data_provider_type, list(merged.values())
+                    )
+                    account.configured_by = actor.id
                 account.configuration = list(merged.values())
             account.modified_at = self._clock.now()
             uow.accounts.update(account)
             uow.commit()
             return account
+
+    def _check_destinations(
+        self, actor: Principal, provider: str, configuration: list[ConfigEntry]
+    ) -> None:
+        """A destination the egress policy refuses whatever DNS says (an address literal,
+        `localhost`, a denied name) is a 400 now rather than a failed run later. Only for a
+        provider that is an installed connector: its spec says which fields are targets."""
+        if provider.lower() not in self._connectors.names():
+            return
+        spec: Mapping[str, Any] = self._connectors.get(provider).spec()
+        values = {e.name: e.value for e in configuration}
+        for name, host, port in destinations(spec, values):
+            self._egress.check_literal(
+                host, port, exempt=actor.is_admin, field=f"configurations.{name}"
+            )
 
     def delete(self, actor: Principal, account_id: int) -> None:
         with self._uow() as uow:
@@ -118,6 +162,13 @@ class Accounts:
             access.check_grant_change(level, current.level, None)
             uow.accounts.remove_grant(account_id, grant.principal_type, grant.principal_id)
             uow.commit()
+
+
+def _kept(sent: ConfigEntry, stored: ConfigEntry | None) -> ConfigEntry:
+    """The stored secret when `sent` is the mask reads show in its place."""
+    if stored is not None and sent.value == MASK and is_secret(stored):
+        return stored
+    return sent
 
 
 def _authorize(

@@ -9,6 +9,13 @@ Incremental state travels with the data: the last `Checkpoint` a run saw is writ
 metadata of the very Delta commit that lands its rows, and the next run starts from the state
 of the newest commit its stream made. A run that dies before its commit leaves both the rows
 and the state as they were, so the rerun reads the same rows again, exactly once.
+
+The connector's configuration is the stream's with its account's on top; a stream value that
+the account owns (a secret, a target) fails the run (`connectors.targets`). The connector's
+code runs under an egress guard (`connectors.egress`), exempt only if an admin chose the
+destination: the account's `configured_by` when the stream uses one, else the stream's. A
+refused connection fails the run at once, naming the host and the rule, however the
+connector's libraries wrapped the refusal.
 """
 
 from __future__ import annotations
@@ -17,15 +24,19 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from threading import Event
 from typing import Any
 
 import pyarrow as pa
 
+from headwater.connectors import egress
 from headwater.connectors.config import prepare_config
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
+from headwater.connectors.targets import merged
+from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, HeadwaterError
 from headwater.domain.executions import Execution, ExecutionState, Phase
 from headwater.domain.ports import Clock, DatasetStore, PartStaging, UnitOfWorkFactory
@@ -42,6 +53,20 @@ STATE_KEY = "headwater.state"  # commit metadata: the connector state after this
 
 class Aborted(Exception):
     """The execution was aborted while reading."""
+
+
+@contextmanager
+def _refusals_unwrapped(guard: egress.EgressGuard) -> Iterator[None]:
+    """An egress refusal, as itself (terminal), whatever a library wrapped it in."""
+    try:
+        yield
+    except (Aborted, egress.EgressRefused):
+        raise
+    except Exception as exc:
+        refused = guard.refused or egress.refusal_in(exc)
+        if refused is not None:
+            raise refused from None
+        raise
 
 
 @dataclass
@@ -63,6 +88,7 @@ class ConnectorRuns:
         cancels: CancelSignals,
         retry: RetryPolicy,
         pause_after_batch: float = 0.0,
+        egress_policy: EgressPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -73,6 +99,7 @@ class ConnectorRuns:
         self._cancels = cancels
         self._retry = retry
         self._pause_after_batch = pause_after_batch  # fault injection for crash tests only
+        self._egress = egress_policy or EgressPolicy()
 
     def run(self, execution_id: int) -> Execution | None:
         cancel = self._cancels.event(execution_id)
@@ -90,22 +117,36 @@ class ConnectorRuns:
             stream = uow.streams.find(execution.stream_id)
             dataset = uow.datasets.find(execution.dataset_id)
             account = uow.accounts.find(stream.account_id) if stream and stream.account_id else None
+            chooser = None
+            if stream is not None:
+                chooser = uow.users.find(account.chooser if account else stream.chooser)
         if stream is None or dataset is None:
             return self._fail(execution_id, "the stream or its dataset was deleted")
-        values: dict[str, Any] = {**(account.values() if account else {}), **stream.config_dict()}
+        exempt = chooser is not None and chooser.is_admin
         previous = self.state_of(dataset.id, stream.id)
         attempt = 0
         while True:
             seen = _Seen(dict(previous))
+            guard = egress.EgressGuard(self._egress, exempt)
             try:
                 connector = self._registry.get(stream.data_provider_key)
-                config = prepare_config(connector.spec(), values)
-                staged = self._staging.stage_batches(
-                    execution_id,
-                    0,
-                    self._watched(execution_id, connector.read(config, previous), cancel, seen),
-                    dataset.columns,
+                spec = connector.spec()
+                values = merged(
+                    stream.data_provider_key,
+                    spec,
+                    account.values() if account else None,
+                    stream.config_dict(),
                 )
+                config = prepare_config(spec, values)
+                with _refusals_unwrapped(guard), egress.active(guard):
+                    items = connector.read(config, previous)
+                with _refusals_unwrapped(guard):
+                    staged = self._staging.stage_batches(
+                        execution_id,
+                        0,
+                        self._watched(execution_id, egress.guarded(guard, items), cancel, seen),
+                        dataset.columns,
+                    )
                 break
             except Aborted:
                 return None

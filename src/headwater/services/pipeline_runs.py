@@ -27,6 +27,13 @@ class PipelineRuns:
         with self._uow() as uow:
             return uow.pipelines.all()
 
+    def chosen_by_admin(self, pipeline: Pipeline) -> bool:
+        """Whether an admin set the program, so its connectors' destinations: the egress
+        policy's admin exemption follows whoever chose them, not who started the pipeline."""
+        with self._uow() as uow:
+            chooser = uow.users.find(pipeline.chooser)
+            return chooser is not None and chooser.is_admin
+
     def find(self, pipeline_id: str) -> tuple[Pipeline | None, list[ConnectorState]]:
         with self._uow() as uow:
             pipeline = uow.pipelines.find(pipeline_id)

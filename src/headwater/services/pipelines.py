@@ -108,6 +108,7 @@ class Pipelines:
                 tags=list(draft.tags or []),
                 runtime_config=dict(draft.runtime_config or {}),
                 program_config=dict(draft.program_config or {}),
+                configured_by=actor.id,
             )
             self._attach_tables(uow, pipeline, program)
             uow.pipelines.add(pipeline)
@@ -131,6 +132,7 @@ class Pipelines:
             pipeline, level = authorize_pipeline(uow, actor, name, access.EDIT)
             self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
             pipeline.program, pipeline.program_code = program, code
+            pipeline.configured_by = actor.id  # the egress policy's exemption follows them
             if draft.description is not None:
                 pipeline.description = draft.description
             if draft.tags is not None:
@@ -156,6 +158,7 @@ class Pipelines:
                 pipeline.program = parse_sql(changes["program_code"])
                 self._check_views(pipeline.program)
                 pipeline.program_code = changes["program_code"]
+                pipeline.configured_by = actor.id
                 self._attach_tables(uow, pipeline, pipeline.program)
                 self._reset_connectors(uow, pipeline)
             if changes.get("description") is not None:

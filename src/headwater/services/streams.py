@@ -1,4 +1,12 @@
-"""Streams: create (with a new or existing dataset), read, list, update, delete, search."""
+"""Streams: create (with a new or existing dataset), read, list, update, delete, search.
+
+A stream that uses an account takes from it every field the connector's spec marks secret or
+target (`connectors.targets`): setting one on the stream is a 400 naming it. Creating such a
+stream, or changing one in any way, needs access to the account (CAN_VIEW, the level that lets
+a user use an account in streams of their own): since the account decides where its secret
+goes, using it can only send the secret there. Whoever last sets a stream's account or
+configuration is its `configured_by`, whom the egress policy's admin exemption follows.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.connectors.registry import ConnectorRegistry
+from headwater.connectors.targets import destinations, merged
 from headwater.domain import access
 from headwater.domain.access import AccessLevel, effective_level
 from headwater.domain.accounts import Account
 from headwater.domain.datasets import Column, Dataset, UpdateMethod, validate_columns
+from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.executions import Execution
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -96,11 +106,16 @@ class StreamView:
 
 class Streams:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, connectors: ConnectorRegistry | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        connectors: ConnectorRegistry | None = None,
+        egress: EgressPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._connectors = connectors or ConnectorRegistry()
+        self._egress = egress or EgressPolicy()
 
     # -- create -------------------------------------------------------------------------
     def create(self, actor: Principal, spec: StreamSpec) -> StreamView:
@@ -137,7 +152,9 @@ class Streams:
                 account = _usable_account(uow, actor, spec.account_id)
             _check_keys(spec.update_method, spec.key_columns, dataset.columns)
             provider = spec.data_provider_key or _default_provider(spec.transport)
-            self._check_configuration(spec.transport, provider, account, spec.configuration)
+            self._check_configuration(
+                uow, actor, spec.transport, provider, account, spec.configuration
+            )
             check_schedulable(
                 spec.transport, timetable_of(spec.schedule, spec.advanced_schedule_json)
             )
@@ -151,6 +168,7 @@ class Streams:
                 modified_at=now,
                 created_by=actor.id,
                 modified_by=actor.id,
+                configured_by=actor.id,
                 data_provider_key=provider,
                 account_id=spec.account_id,
                 configuration=list(spec.configuration),
@@ -220,6 +238,8 @@ class Streams:
     def update(self, actor: Principal, stream_id: int, changes: StreamChanges) -> StreamView:
         with self._uow() as uow:
             stream = authorize_stream(uow, actor, stream_id, access.EDIT)
+            if stream.account_id is not None:
+                _require_account_access(uow, actor, stream.account_id)
             dataset = uow.datasets.find(stream.dataset_id)
             assert dataset is not None
             if changes.dataset_id is not None and changes.dataset_id != stream.dataset_id:
@@ -253,8 +273,14 @@ class Streams:
             if changes.account_id is not None or changes.configuration is not None:
                 account = uow.accounts.find(stream.account_id) if stream.account_id else None
                 self._check_configuration(
-                    stream.transport, stream.data_provider_key, account, stream.configuration
+                    uow,
+                    actor,
+                    stream.transport,
+                    stream.data_provider_key,
+                    account,
+                    stream.configuration,
                 )
+                stream.configured_by = actor.id
             if changes.update_method is not None:
                 stream.update_method = changes.update_method
             if changes.key_columns is not None:
@@ -298,21 +324,35 @@ class Streams:
 
     def _check_configuration(
         self,
+        uow: UnitOfWork,
+        actor: Principal,
         transport: Transport,
         provider: str,
         account: Account | None,
         configuration: list[ConfigEntry],
     ) -> None:
         """A connector stream's configuration (with its account's values) must satisfy the
-        connector's spec. A provider that is not installed here is not checked: streams may
-        be defined before their plug-in is installed, and their runs then fail saying so."""
+        connector's spec, take no field its account owns, and name no destination the egress
+        policy refuses whatever DNS says. A provider that is not installed here is not
+        checked: streams may be defined before their plug-in is installed, and their runs
+        then check the same (and fail saying why)."""
         if transport.is_upload or not self._connectors.knows(provider):
             return
-        values = {
-            **(account.values() if account else {}),
-            **{e.name: e.value for e in configuration},
-        }
+        spec = self._connectors.get(provider).spec()
+        values = merged(
+            provider,
+            spec,
+            account.values() if account else None,
+            {e.name: e.value for e in configuration},
+        )
         self._connectors.prepare(provider, values)
+        if account is None:
+            exempt = actor.is_admin
+        else:
+            chooser = uow.users.find(account.chooser)
+            exempt = chooser is not None and chooser.is_admin
+        for name, host, port in destinations(spec, values):
+            self._egress.check_literal(host, port, exempt=exempt, field=f"configuration.{name}")
 
     def delete(self, actor: Principal, stream_id: int) -> None:
         """Delete the stream and its executions; the dataset stays, without a stream."""
@@ -383,6 +423,18 @@ def _usable_account(uow: UnitOfWork, actor: Principal, account_id: int) -> Accou
     if account is None or level is None:
         raise InvalidInput(f"no account {account_id} shared with you", field="account.id")
     return account
+
+
+def _require_account_access(uow: UnitOfWork, actor: Principal, account_id: int) -> None:
+    """Changing a stream that uses an account needs access to that account."""
+    account = uow.accounts.find(account_id)
+    if account is None:
+        return  # deleted since: the stream no longer sends anyone's secret
+    if effective_level(actor, account.owner_id, uow.accounts.grants(account_id)) is None:
+        raise PermissionDenied(
+            f"this stream uses account {account_id}, which is not shared with you: "
+            "changing the stream needs access to that account"
+        )
 
 
 def _check_keys(method: UpdateMethod, keys: list[str], columns: list[Column] | None) -> None:

@@ -38,6 +38,7 @@ class SqlAccountRepository:
             created_at=row.created_at,
             modified_at=row.modified_at,
             configuration=[ConfigEntry(**e) for e in plain],
+            configured_by=row.configured_by,
         )
 
     def _values(self, account: Account) -> dict[str, Any]:
@@ -49,6 +50,7 @@ class SqlAccountRepository:
             "configuration_sealed": self._seal(account),
             "created_at": account.created_at,
             "modified_at": account.modified_at,
+            "configured_by": account.configured_by,
         }
 
     def add(self, account: Account) -> Account:

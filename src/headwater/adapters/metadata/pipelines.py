@@ -100,6 +100,7 @@ def _pipeline(row: Any) -> Pipeline:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        configured_by=row.configured_by,
     )
 
 
@@ -122,6 +123,7 @@ def _values(pipeline: Pipeline) -> dict[str, Any]:
         "version": pipeline.version,
         "created_at": pipeline.created_at,
         "updated_at": pipeline.updated_at,
+        "configured_by": pipeline.configured_by,
     }
 
 

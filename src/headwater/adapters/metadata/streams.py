@@ -32,6 +32,7 @@ def _stream(row: Any) -> Stream:
         modified_at=row.modified_at,
         created_by=row.created_by,
         modified_by=row.modified_by,
+        configured_by=row.configured_by,
         data_provider_key=row.data_provider_key,
         account_id=row.account_id,
         configuration=[ConfigEntry(**e) for e in row.configuration or []],
@@ -69,6 +70,7 @@ def _values(stream: Stream) -> dict[str, Any]:
         "modified_at": stream.modified_at,
         "created_by": stream.created_by,
         "modified_by": stream.modified_by,
+        "configured_by": stream.configured_by,
         "retry_policy": _policy_json(stream.retry_policy),
     }
 

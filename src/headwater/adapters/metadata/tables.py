@@ -112,6 +112,8 @@ accounts = sa.Table(
     sa.Column("configuration_sealed", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("modified_at", UTCDateTime, nullable=False),
+    # Who last set the configuration: the egress policy's admin exemption follows them.
+    sa.Column("configured_by", sa.Integer, nullable=True),
 )
 
 account_grants = sa.Table(
@@ -146,6 +148,8 @@ streams = sa.Table(
     sa.Column("modified_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.Integer, nullable=False),
     sa.Column("modified_by", sa.Integer, nullable=False),
+    # Who last set the account or configuration: the egress policy's admin exemption follows them.
+    sa.Column("configured_by", sa.Integer, nullable=True),
     # The scheduler's own state: the next tick to claim, and a failed run waiting to retry.
     sa.Column("next_run_at", UTCDateTime, nullable=True, index=True),
     sa.Column("retry_policy", sa.JSON, nullable=True),
@@ -283,6 +287,8 @@ pipelines = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Who last set the program (its connectors' configuration): see streams.configured_by.
+    sa.Column("configured_by", sa.Integer, nullable=True),
 )
 
 pipeline_connectors = sa.Table(

@@ -23,6 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from headwater.runtime.continuous.mqtt_egress import EgressMqttClient
 from headwater.runtime.continuous.source import FatalSourceError, Fetched, SourceContext
 
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
@@ -51,7 +52,7 @@ class MqttSource:
         self._connect()
 
     def _connect(self) -> None:
-        client = mqtt.Client(
+        client = EgressMqttClient(
             CallbackAPIVersion.VERSION2,
             client_id=self._client_id,
             protocol=MQTTProtocolVersion.MQTTv5,

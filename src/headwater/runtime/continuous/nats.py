@@ -28,6 +28,7 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from headwater.connectors import egress
 from headwater.runtime.continuous.nats_pull import JetStreamPull, Pulled, PullError
 from headwater.runtime.continuous.source import (
     FatalSourceError,
@@ -77,6 +78,7 @@ class NatsSource:
 
     def open(self, position: dict[str, Any] | None) -> None:
         self._seen = int((position or {}).get("stream_sequence", 0))
+        egress.check_url(self._url, 4222)  # nats-py connects by itself: the name checked first
         try:
             asyncio.run(self._create_consumer())
         except NotFoundError:

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from headwater.connectors import egress
 from headwater.runtime.continuous.nats_frames import FrameParser, Frames
 
 READ_BYTES = 1 << 20
@@ -75,7 +76,7 @@ class JetStreamPull:
     # -- connection ----------------------------------------------------------------------
     def connect(self) -> None:
         try:
-            sock = socket.create_connection((self._host, self._port), timeout=CONNECT_SECONDS)
+            sock = egress.create_connection(self._host, self._port, CONNECT_SECONDS)
         except OSError as exc:
             raise PullError(f"cannot connect to nats://{self._host}:{self._port}: {exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from headwater.connectors import egress, egress_http
 from headwater.runtime.continuous.lines import LineBuffer
 from headwater.runtime.continuous.source import FatalSourceError, Fetched, SourceContext
 
@@ -24,7 +25,12 @@ class UrlSource:
         self._url = str(context.config.get("path") or context.config.get("url") or "")
         if not self._url.startswith(("http://", "https://")):
             raise FatalSourceError("url_input needs 'path', an http:// or https:// URL")
-        self._client = httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=True)
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(30.0),
+            # every new connection, a redirect's too, passes the egress policy
+            follow_redirects=True,
+            transport=egress_http.transport(egress.current(), self._url),
+        )
         self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._lines = LineBuffer()

@@ -7,6 +7,14 @@ RECORD messages into Arrow batches. In incremental mode the source's STATE messa
 stream's, or a GLOBAL or LEGACY state) are kept and yielded as
 `Checkpoint({"airbyte_state": [...]})` right after the records they follow; the next run
 passes them back with `--state`, so each record arrives once, as the source defines it.
+
+The egress policy, honestly: the source is another process with its own network access, out
+of reach of the checks a run makes on its own connections. Before the source starts, the hosts
+its configuration names are checked (every `scheme://host` URL, and every value of a field
+whose name says host, with a sibling `port`), so a configuration that names a refused
+destination fails; what the source connects to beyond those, Headwater cannot see or stop.
+`package` (the code that receives `source_config`) is a target field, so with an account
+neither can come from the stream.
 """
 
 from __future__ import annotations
@@ -17,9 +25,11 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
+from headwater.connectors import egress
 from headwater.connectors.builtin.airbyte._process import SourceProcess, Workspace
 from headwater.connectors.builtin.airbyte._records import BatchBuilder, columns_of, fields_of
 from headwater.connectors.builtin.airbyte._venv import Venvs, parse_requirement
@@ -180,7 +190,36 @@ def _source_config(config: Mapping[str, Any]) -> dict[str, Any]:
     value = config.get("source_config") or {}
     if not isinstance(value, Mapping):
         raise TerminalError("source_config must be a JSON object")
+    for host, port in _named_hosts(value):
+        try:
+            egress.resolve(host, port)
+        except OSError:
+            continue  # not resolvable here: the source will say so itself
     return dict(value)
+
+
+def _named_hosts(node: Any, depth: int = 0) -> Iterator[tuple[str, int | None]]:
+    """(host, port) of what a source's configuration names: URLs, and host fields."""
+    if depth > 20:
+        return
+    if isinstance(node, Mapping):
+        raw = str(node.get("port", ""))
+        port = int(raw) if raw.isdigit() and 0 < int(raw) < 65536 else None
+        for key, value in node.items():
+            if isinstance(value, str) and "host" in str(key).lower() and value.strip():
+                yield value.strip(), port
+            else:
+                yield from _named_hosts(value, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _named_hosts(item, depth + 1)
+    elif isinstance(node, str) and "://" in node:
+        try:
+            parts = urlsplit(node.strip())
+            if parts.hostname:
+                yield parts.hostname, parts.port
+        except ValueError:
+            pass
 
 
 def _configured(stream: Mapping[str, Any], wanted: str) -> tuple[dict[str, Any], bool]:

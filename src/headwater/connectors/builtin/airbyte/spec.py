@@ -23,6 +23,7 @@ SPEC: dict[str, Any] = {
             "minLength": 1,
             "maxLength": 200,
             "pattern": PACKAGE_PATTERN,
+            "target": True,  # the code that receives source_config: the account's choice
             "description": "The source's PyPI requirement, e.g. `airbyte-source-faker` or "
             "`airbyte-source-faker==7.2.1`. It runs from its own virtual environment, which "
             "the operator installs (or lets Headwater install: option `allow_install`).",

@@ -7,7 +7,12 @@ JSON page is parsed whole (JSON cannot be streamed), one page at a time.
 Pagination follows a next link (in the JSON body or the `Link` header), counts page numbers
 until a page has no records, or passes on a cursor found in the body; `max_pages` stops a
 source that never ends. Credentials are sent only to the origin of the configured URL, so a
-next link or a redirect to another host never receives them.
+next link or a redirect to another host never receives them. The URL read is `url` with
+`path` joined to it; `path` can never leave url's origin, so a stream using an account (which
+owns `url`) chooses what to read there, never where the credentials go.
+
+Every connection (redirects and next links included) passes the egress policy: the name is
+resolved once, every address checked, and a checked one connected to (`egress_http`).
 
 Incremental reads keep the largest `cursor_field` seen (see `_since`), send it as
 `since_param` so the source returns only newer records, and checkpoint it after each page.
@@ -27,6 +32,7 @@ from urllib.parse import urljoin
 import httpx
 import pyarrow as pa
 
+from headwater.connectors import egress, egress_http
 from headwater.connectors.builtin.http._since import later, newer
 from headwater.connectors.builtin.http._transport import Fetched, fetch, probe, shown
 from headwater.connectors.builtin.http.spec import DEFAULTS, SPEC
@@ -124,6 +130,7 @@ class HttpConnector:
     def _client(self, config: Mapping[str, Any]) -> httpx.Client:
         credentials = _credentials(config)
         home = _origin(httpx.URL(config["url"]))
+        transport = egress_http.transport(egress.current(), config["url"], self._verify)
 
         def authorize(request: httpx.Request) -> None:
             # Runs for every request, redirects included: credentials go to the home origin only.
@@ -137,7 +144,7 @@ class HttpConnector:
         return httpx.Client(
             timeout=httpx.Timeout(self._timeout),
             follow_redirects=True,
-            verify=self._verify,
+            transport=transport,
             headers={"User-Agent": self._user_agent, **(config.get("headers") or {})},
             event_hooks={"request": [authorize]},
         )
@@ -215,7 +222,24 @@ def _first_request(config: Mapping[str, Any], since: Any) -> _Request:
         params[_option(config, "page_param")] = int(_option(config, "page_start"))
         if config.get("page_size_param") and config.get("page_size"):
             params[config["page_size_param"]] = config["page_size"]
-    return _Request(str(config["url"]), params)
+    return _Request(_joined(config), params)
+
+
+def _joined(config: Mapping[str, Any]) -> str:
+    """`url` with `path` joined to it, refused if that would leave url's origin."""
+    url, path = str(config["url"]), config.get("path")
+    if not path:
+        return url
+    try:
+        base = httpx.URL(url)
+        if not base.path.endswith("/"):  # `orders` under .../v1 is .../v1/orders
+            base = base.copy_with(path=base.path + "/")
+        joined = base.join(str(path))
+    except httpx.InvalidURL as exc:
+        raise TerminalError(f"invalid path {path!r}: {exc}") from None
+    if _origin(joined) != _origin(base):
+        raise TerminalError(f"path {path!r} would leave {shown(url)}; it must stay under url")
+    return str(joined)
 
 
 def _next_request(config: Mapping[str, Any], request: _Request, page: _Page) -> _Request | None:

@@ -1,7 +1,9 @@
 """Configuration of the `http` connector.
 
 Credentials (`token`, `username`/`password`, `api_key`) usually come from the stream's
-account, whose values are merged into the configuration before it is checked here.
+account, whose values are merged into the configuration before it is checked here. With an
+account, `url` (where the credentials go) is the account's too, and the stream chooses only
+the `path` under it.
 """
 
 from typing import Any
@@ -33,7 +35,19 @@ SPEC: dict[str, Any] = {
         "url": {
             "type": "string",
             "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
-            "description": "The http:// or https:// URL to GET (the first page, if paginated).",
+            "target": "url",
+            "description": "The http:// or https:// URL to GET (the first page, if paginated). "
+            "With an account, the account's: the base URL its credentials are for.",
+        },
+        "path": {
+            "type": "string",
+            "minLength": 1,
+            # a relative reference: no scheme, no `//host`, no backslash (some parsers read it
+            # as a slash)
+            "pattern": r"^(?![A-Za-z][A-Za-z0-9+.-]*:)(?!//)[^\\]*$",
+            "description": "A path (and query) under `url`, joined to it (`orders?status=open`, "
+            "`/v2/orders`): what a stream using an account chooses. It cannot leave url's "
+            "scheme, host and port.",
         },
         "format": {
             "enum": ["auto", *FORMATS],
@@ -113,7 +127,11 @@ SPEC: dict[str, Any] = {
             "secret": True,
             "description": "Sent as `Authorization: Bearer <token>`.",
         },
-        "username": {"type": "string", "description": "HTTP basic authentication."},
+        "username": {
+            "type": "string",
+            "target": True,
+            "description": "HTTP basic authentication.",
+        },
         "password": {"type": "string", "secret": True},
         "api_key": {
             "type": "string",

@@ -11,6 +11,9 @@ the SFTP channel, the connection, the loop and its thread.
 Errors come out classified, each naming its cause: TerminalError for what a retry will not
 fix (authentication, host key, missing file, refused permission), TransientError for the
 rest of the network's moods (refused or lost connection, timeout).
+
+The connection goes to an address of the host checked by the egress policy (the guard of the
+run that opens the session), never to a second resolution of its name.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any, TypeVar
 import asyncssh
 from asyncssh.constants import FILEXFER_TYPE_DIRECTORY, FILEXFER_TYPE_REGULAR
 
+from headwater.connectors import egress
 from headwater.connectors.sdk import TerminalError, TransientError
 
 T = TypeVar("T")
@@ -73,6 +77,7 @@ class SftpSession:
         self._thread: threading.Thread | None = None
         self._conn: asyncssh.SSHClientConnection | None = None
         self._sftp: asyncssh.SFTPClient | None = None
+        self._egress = egress.current()  # the run's guard: the loop's thread has none
 
     @property
     def where(self) -> str:
@@ -147,8 +152,9 @@ class SftpSession:
         await loop.shutdown_default_executor()
 
     async def _connect(self) -> asyncssh.SSHClientConnection:
+        address = self._egress.resolve(self.host, self.port)[0] if self._egress else self.host
         return await asyncssh.connect(
-            self.host,
+            address,
             self.port,
             username=self.username,
             password=self._password,

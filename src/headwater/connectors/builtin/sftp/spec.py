@@ -1,4 +1,8 @@
-"""Configuration of the `sftp` connector."""
+"""Configuration of the `sftp` connector.
+
+`host`, `port`, `username` and `host_key` say where the credentials go ("target"): with an
+account they are the account's, and a stream chooses only the `path` and how to read it.
+"""
 
 from typing import Any
 
@@ -12,11 +16,23 @@ SPEC: dict[str, Any] = {
     "required": ["host"],
     "additionalProperties": False,
     "properties": {
-        "host": {"type": "string", "minLength": 1, "description": "Name or address of the server."},
-        "port": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 22},
+        "host": {
+            "type": "string",
+            "minLength": 1,
+            "target": "host",
+            "description": "Name or address of the server.",
+        },
+        "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "default": 22,
+            "target": "port",
+        },
         "username": {
             "type": "string",
             "minLength": 1,
+            "target": True,
             "default": "anonymous",
             "description": "The account to log in as. SSH always sends one; without it the "
             "connector logs in as `anonymous`, never as the user Headwater runs as.",
@@ -39,6 +55,7 @@ SPEC: dict[str, Any] = {
         },
         "host_key": {
             "type": "string",
+            "target": True,
             "description": "The server's public key, as `ssh-ed25519 AAAA...` (a line of its "
             "`/etc/ssh/ssh_host_*_key.pub`, or of a known_hosts file). When set, a server "
             "presenting any other key is refused. When not set, ANY host key is accepted, so "

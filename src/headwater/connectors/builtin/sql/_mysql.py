@@ -22,6 +22,7 @@ import pymysql.converters
 import pymysql.cursors
 from pymysql.constants import FIELD_TYPE
 
+from headwater.connectors import egress
 from headwater.connectors.builtin.sql._arrow import (
     BOOL,
     DATE,
@@ -55,10 +56,12 @@ class MysqlSession:
     def __init__(self, config: Mapping[str, Any], connect_timeout: float) -> None:
         self._user = str(config.get("username") or "root")
         self._database = str(config.get("database") or "")
+        host = str(config.get("host") or "localhost")
+        port = int(config.get("port") or 3306)
         try:
             self._connection = pymysql.connect(
-                host=str(config.get("host") or "localhost"),
-                port=int(config.get("port") or 3306),
+                host=egress.resolve(host, port)[0],  # a checked address, not the name again
+                port=port,
                 user=self._user,
                 password=str(config.get("password") or ""),
                 database=self._database or None,

@@ -22,6 +22,7 @@ import adbc_driver_manager
 import adbc_driver_postgresql.dbapi as adbc_postgres
 import pyarrow as pa
 
+from headwater.connectors import egress
 from headwater.connectors.builtin.sql._arrow import (
     column_from_arrow,
     dataset_type_of,
@@ -179,19 +180,24 @@ class PostgresSession:
 
 
 def _uri(config: Mapping[str, Any], connect_timeout: float) -> str:
-    host = str(config.get("host") or "localhost")
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"  # IPv6
+    name = str(config.get("host") or "localhost")
+    port = int(config.get("port") or 5432)
+    # libpq connects in C, out of the egress audit hook's sight: it is given the checked
+    # addresses (`hostaddr`), so it does not resolve the name again; the name stays `host`
+    # for TLS and the server's authentication rules.
+    checked = egress.resolve(name, port)
+    host = f"[{name}]" if ":" in name and not name.startswith("[") else name  # IPv6
     user = quote(str(config.get("username") or "postgres"), safe="")
     password = config.get("password")
     login = f"{user}:{quote(str(password), safe='')}" if password else user
-    port = int(config.get("port") or 5432)
     database = quote(str(config.get("database") or ""), safe="")
     options = {
         "connect_timeout": str(max(1, round(connect_timeout))),
         "application_name": "headwater",
         "options": "-c TimeZone=UTC -c default_transaction_read_only=on",
     }
+    if checked != [name]:
+        options["hostaddr"] = checked[0]
     return f"postgresql://{login}@{host}:{port}/{database}?{urlencode(options, quote_via=quote)}"
 
 

@@ -2,6 +2,9 @@
 
 `table` or `query`, exactly one, is checked by the connector rather than with oneOf here: a
 failed oneOf/anyOf message quotes the whole configuration, password included.
+
+`driver`, `host`, `port`, `database` and `username` say where the password goes ("target"):
+with an account they are the account's, and a stream chooses only what to read there.
 """
 
 from typing import Any
@@ -17,25 +20,28 @@ SPEC: dict[str, Any] = {
     "required": ["driver"],
     "additionalProperties": False,
     "properties": {
-        "driver": {"enum": list(DRIVERS)},
+        "driver": {"enum": list(DRIVERS), "target": True},
         "host": {
             "type": "string",
             "minLength": 1,
+            "target": "host",
             "description": "Server name or address (PostgreSQL, MySQL, MariaDB).",
         },
         "port": {
             "type": "integer",
             "minimum": 1,
             "maximum": 65535,
+            "target": "port",
             "description": "Default: 5432 for PostgreSQL, 3306 for MySQL and MariaDB.",
         },
         "database": {
             "type": "string",
             "minLength": 1,
+            "target": True,
             "description": "Database name; for SQLite, the path of the file (relative paths "
             "start in the first directory the operator allows).",
         },
-        "username": {"type": "string", "minLength": 1},
+        "username": {"type": "string", "minLength": 1, "target": True},
         "password": {"type": "string", "secret": True},
         "table": {
             "type": "string",
