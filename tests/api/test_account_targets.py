@@ -259,3 +259,49 @@ def test_a_plugin_that_marks_no_target_takes_its_whole_configuration_from_the_ac
     assert refused.json()["field"] == "configuration.endpoint"
     assert "marks no target fields" in refused.json()["message"]
     assert admin.post("/api/data/v1/streams", json=body).status_code == 201
+
+
+def test_a_secret_in_a_streams_own_configuration_is_masked_and_kept(
+    admin: Api, source: DataServer
+) -> None:
+    """A stream without an account holds its credentials itself: every read masks them (a
+    dataset viewer sees the stream, not the token), and writing a read back keeps them."""
+    created = admin.post(
+        "/api/data/v1/streams",
+        json={
+            "transport": {"type": "CONNECTOR"},
+            "dataProvider": {"key": "http"},
+            "configuration": [
+                {"name": "url", "value": source.url("/v1/data.csv")},
+                {"name": "token", "value": SECRET},
+                {"name": "format", "value": "csv"},
+            ],
+            "updateMethod": "REPLACE",
+            "dataSource": {"name": "Inline"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    stream = created.json()
+    viewer_id, token = admin.new_user("Vera Viewer", role=4)
+    share_dataset(admin, stream["dataSource"]["id"], viewer_id, "CAN_VIEW")
+    for reader in (admin, admin.as_(token)):
+        for read in (
+            reader.get(f"/api/data/v1/streams/{stream['id']}", params={"fields": "all"}).json(),
+            reader.get(
+                "/api/data/v1/streams/search",
+                params={"q": "dataSource.name:Inline", "fields": "all"},
+            ).json()[0],
+            reader.get("/api/data/v1/streams", params={"fields": "all"}).json()[0],
+        ):
+            values = {c["name"]: c["value"] for c in read["configuration"]}
+            assert values["token"] == "********", read
+            assert values["format"] == "csv"
+            assert SECRET not in str(read)
+    read = admin.get(f"/api/data/v1/streams/{stream['id']}", params={"fields": "all"}).json()
+    written = admin.put(
+        f"/api/data/v1/streams/{stream['id']}", json={"configuration": read["configuration"]}
+    )
+    assert written.status_code == 200, written.text
+    done = run(admin, stream["id"])
+    assert (done["currentState"], done["rowsInserted"]) == ("SUCCESS", 3), done
+    assert authorizations(source) == [f"Bearer {SECRET}"]

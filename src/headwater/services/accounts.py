@@ -15,7 +15,7 @@ from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.targets import destinations
 from headwater.domain import access
 from headwater.domain.access import AccessLevel, Grant, effective_level
-from headwater.domain.accounts import MASK, Account, is_secret
+from headwater.domain.accounts import Account, keep_masked
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -96,7 +96,9 @@ class Accounts:
             if configuration is not None:
                 stored = {e.name: e for e in account.configuration}
                 merged = dict(stored)
-                merged.update({e.name: _kept(e, stored.get(e.name)) for e in configuration})
+                merged.update(
+                    {e.name: e for e in keep_masked(configuration, account.configuration)}
+                )
                 if merged != stored:
                     self._check_destinations(
                         actor, account.data_provider_type, list(merged.values())
@@ -162,13 +164,6 @@ class Accounts:
             access.check_grant_change(level, current.level, None)
             uow.accounts.remove_grant(account_id, grant.principal_type, grant.principal_id)
             uow.commit()
-
-
-def _kept(sent: ConfigEntry, stored: ConfigEntry | None) -> ConfigEntry:
-    """The stored secret when `sent` is the mask reads show in its place."""
-    if stored is not None and sent.value == MASK and is_secret(stored):
-        return stored
-    return sent
 
 
 def _authorize(

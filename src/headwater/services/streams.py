@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from headwater.connectors.config import secret_fields
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.targets import destinations, merged
 from headwater.domain import access
 from headwater.domain.access import AccessLevel, effective_level
-from headwater.domain.accounts import Account
+from headwater.domain.accounts import STREAM_SECRET_NAME, Account, keep_masked, masked
 from headwater.domain.datasets import Column, Dataset, UpdateMethod, validate_columns
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -102,6 +103,12 @@ class StreamView:
     owner_name: str
     level: AccessLevel
     last_execution: Execution | None
+    secret_names: frozenset[str] = frozenset()  # what the connector's spec marks secret
+
+    def masked_configuration(self) -> list[ConfigEntry]:
+        """The stream's own configuration as responses show it: secrets masked, as on
+        accounts (a dataset viewer sees the stream, never a password in it)."""
+        return masked(self.stream.configuration, self.secret_names, STREAM_SECRET_NAME)
 
 
 class Streams:
@@ -183,19 +190,19 @@ class Streams:
             dataset.stream_id = stream.id
             uow.datasets.update(dataset)
             uow.commit()
-            return _view(uow, actor, stream)
+            return self._view(uow, actor, stream)
 
     # -- read ---------------------------------------------------------------------------
     def get(self, actor: Principal, stream_id: int) -> StreamView:
         with self._uow() as uow:
             stream = authorize_stream(uow, actor, stream_id, access.VIEW)
-            return _view(uow, actor, stream)
+            return self._view(uow, actor, stream)
 
     def page(self, actor: Principal, limit: int, offset: int) -> list[StreamView]:
         limit = max(0, min(limit, MAX_PAGE))
         with self._uow() as uow:
             visible = None if actor.is_admin else _visible_dataset_ids(uow, actor)
-            return [_view(uow, actor, s) for s in uow.streams.page(visible, limit, offset)]
+            return [self._view(uow, actor, s) for s in uow.streams.page(visible, limit, offset)]
 
     def search(self, actor: Principal, query: str) -> list[StreamView]:
         """`field:value` with the five fields of seed 002; `dataSource.name` takes * and ?."""
@@ -269,7 +276,12 @@ class Streams:
                 _usable_account(uow, actor, changes.account_id)
                 stream.account_id = changes.account_id
             if changes.configuration is not None:
-                stream.configuration = list(changes.configuration)
+                stream.configuration = keep_masked(
+                    list(changes.configuration),
+                    stream.configuration,
+                    self._secret_names(stream.data_provider_key),
+                    STREAM_SECRET_NAME,
+                )
             if changes.account_id is not None or changes.configuration is not None:
                 account = uow.accounts.find(stream.account_id) if stream.account_id else None
                 self._check_configuration(
@@ -300,7 +312,7 @@ class Streams:
             uow.datasets.update(dataset)
             uow.streams.update(stream)
             uow.commit()
-            return _view(uow, actor, stream)
+            return self._view(uow, actor, stream)
 
     @staticmethod
     def _apply_schedule(stream: Stream, changes: StreamChanges) -> bool:
@@ -321,6 +333,14 @@ class Streams:
         elif changes.retry_policy is not None:
             stream.retry_policy = changes.retry_policy
         return retimed
+
+    def _view(self, uow: UnitOfWork, actor: Principal, stream: Stream) -> StreamView:
+        return _view(uow, actor, stream, self._secret_names(stream.data_provider_key))
+
+    def _secret_names(self, provider: str) -> frozenset[str]:
+        if not self._connectors.knows(provider):
+            return frozenset()
+        return frozenset(secret_fields(self._connectors.get(provider).spec()))
 
     def _check_configuration(
         self,
@@ -388,7 +408,9 @@ def authorize_stream(
     return stream
 
 
-def _view(uow: UnitOfWork, actor: Principal, stream: Stream) -> StreamView:
+def _view(
+    uow: UnitOfWork, actor: Principal, stream: Stream, secret_names: frozenset[str]
+) -> StreamView:
     dataset = uow.datasets.find(stream.dataset_id)
     if dataset is None:
         raise NotFound(f"stream {stream.id} has lost its dataset")
@@ -403,6 +425,7 @@ def _view(uow: UnitOfWork, actor: Principal, stream: Stream) -> StreamView:
         owner.display_name if owner else "",
         level or AccessLevel.CAN_VIEW,
         history[0] if history else None,
+        secret_names,
     )
 
 

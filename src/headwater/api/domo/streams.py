@@ -59,7 +59,7 @@ def stream_json(view: StreamView) -> dict[str, Any]:
         "account": account_json(view.account) if view.account else None,
         "configuration": [
             {"name": e.name, "value": e.value, "type": e.type, "category": e.category}
-            for e in s.configuration
+            for e in view.masked_configuration()
         ],
         "updateMethod": s.update_method.value,
         "keyColumnNames": list(s.key_columns),
