@@ -6,6 +6,7 @@ that would let nats-py go plain) is a clear error that carries no secret."""
 from __future__ import annotations
 
 import json
+import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from headwater.domain.datasets import Column, ColumnType
 from headwater.runtime.continuous.mqtt import MqttSource
 from headwater.runtime.continuous.nats import NatsSource
 from headwater.runtime.continuous.source import Fetched, SourceContext, TransientSourceError
+from tests.e2e.nats_support import own_stream, publish
 from tests.support.tls_brokers import (
     PASSWORD,
     USER,
@@ -27,6 +29,7 @@ from tests.support.tls_brokers import (
     mosquitto_tls,
     nats_tls_server,
 )
+from tests.support.tls_proxy import tls_terminating_proxy
 
 
 @pytest.fixture
@@ -183,6 +186,30 @@ def test_a_server_that_only_offers_tls_is_refused_rather_than_managed_in_the_cle
     with nats_tls_server(tmp_path, certs, allow_non_tls=True) as server:
         source = nats_source(server, "ANY", {**LOGIN, "tls": {"ca_file": str(certs.ca)}}, certs)
         assert "offers TLS without requiring it" in open_error(source)
+
+
+def test_nats_handshake_first_through_a_tls_terminating_proxy(certs: Certificates) -> None:
+    """TLS from the first byte, to a proxy that terminates it in front of the plain JetStream
+    server on 4222; without `handshake_first` each side waits for the other to begin."""
+    terminating = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    terminating.load_cert_chain(str(certs.server_cert), str(certs.server_key))
+    with (
+        own_stream() as (stream, subject),
+        tls_terminating_proxy(("127.0.0.1", 4222), terminating) as port,
+    ):
+        publish(subject, [json.dumps({"id": i}).encode() for i in range(40)])
+        url = f"tls://127.0.0.1:{port}"
+        tls = {"ca_file": str(certs.ca), "handshake_first": True}
+        config = {"connection_config": {"server_url": url, "tls": tls}, "stream_name": stream}
+        source = NatsSource(context(config, certs))
+        source.open(None)
+        try:
+            assert drain(source, 40) == list(range(40))
+        finally:
+            source.close()
+        tls["handshake_first"] = False
+        message = open_error(NatsSource(context(config, certs)))
+        assert f"{url} sent no INFO (TLS first? set tls.handshake_first)" in message
 
 
 # -- MQTT ----------------------------------------------------------------------------------

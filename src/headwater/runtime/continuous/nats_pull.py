@@ -166,7 +166,10 @@ class JetStreamPull:
         while True:
             frames = self._read(deadline)
             if frames is None:
-                raise PullError(f"{self._endpoint.address} sent no INFO")
+                tls = self._endpoint.tls
+                first = tls is not None and tls.handshake_first
+                hint = "" if first else " (TLS first? set tls.handshake_first)"
+                raise PullError(f"{self._endpoint.address} sent no INFO{hint}")
             if frames.infos:
                 parsed: dict[str, object] = json.loads(frames.infos[0])
                 return parsed
