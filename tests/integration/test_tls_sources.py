@@ -254,3 +254,27 @@ def test_mqtt_mistakes_are_clear_errors(mqtt_server: MqttTls, certs: Certificate
     assert f"mqtts://127.0.0.1:{mqtt_server.port} refused the connection" in message
     assert "Not authorized" in message or "Bad user name or password" in message
     assert "nope-nope" not in message
+
+
+def test_mqtt_with_an_inline_client_certificate_when_the_broker_asks_for_one(
+    tmp_path: Path, certs: Certificates
+) -> None:
+    with mosquitto_tls(tmp_path, certs, require_certificate=True) as broker:
+        topic = f"hw/tls/{uuid.uuid4().hex[:8]}"
+        ca = certs.ca.read_text()
+        mutual = {
+            "ca_pem": ca,
+            "cert_pem": certs.client_cert.read_text(),
+            "key_pem": certs.client_key.read_text(),
+        }
+        login = {"username": USER, "password": PASSWORD}
+        source = mqtt_source(broker, topic, {**login, "tls": mutual}, certs)
+        source.open(None)
+        try:
+            broker.publish(topic, [{"id": i} for i in range(20)])
+            assert sorted(drain(source, 20)) == list(range(20))
+        finally:
+            source.close()
+        without = mqtt_source(broker, topic, {**login, "tls": {"ca_pem": ca}}, certs)
+        message = open_error(without)
+        assert f"mqtts://127.0.0.1:{broker.port} closed the connection before accepting" in message

@@ -198,8 +198,11 @@ class MqttTls:
 
 
 @contextmanager
-def mosquitto_tls(folder: Path, certs: Certificates) -> Iterator[MqttTls]:
-    """mosquitto with one TLS listener and a password file (anonymous clients refused)."""
+def mosquitto_tls(
+    folder: Path, certs: Certificates, require_certificate: bool = False
+) -> Iterator[MqttTls]:
+    """mosquitto with one TLS listener and a password file (anonymous clients refused);
+    `require_certificate` also requires a client certificate from our CA."""
     port = free_port()
     tag = uuid.uuid4().hex[:8]
     passwords = folder / f"mosquitto-{tag}.passwd"
@@ -216,6 +219,8 @@ def mosquitto_tls(folder: Path, certs: Certificates) -> Iterator[MqttTls]:
         f"password_file {passwords}",
         "persistence false",
     ]
+    if require_certificate:
+        lines += [f"cafile {certs.ca}", "require_certificate true"]
     if os.geteuid() == 0:
         # as root it would switch to the `mosquitto` user, which cannot read the test's
         # private temporary folder

@@ -71,6 +71,8 @@ class MqttSource:
         self._client: mqtt.Client | None = None
         self._connected = False
         self._refused: str | None = None  # the broker's reason, when it refused us
+        self._lost: str | None = None  # why the connection ended before the broker answered
+        self._last_error = ""  # paho's last error (its own log), the detail of `_lost`
 
     @property
     def address(self) -> str:
@@ -93,17 +95,26 @@ class MqttSource:
         if self._tls is not None:
             client.tls_set_context(self._tls.context)
         client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_log = self._on_log
         client.on_message = lambda _c, _u, message: self._messages.put(message)
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
         properties.ReceiveMaximum = self._receive_maximum
-        self._refused = None
+        self._refused = self._lost = None
+        self._last_error = ""
         self._open_connection(client, properties)
         client.loop_start()
         self._client = client
         deadline = time.monotonic() + CONNACK_SECONDS
-        while not self._connected and self._refused is None and time.monotonic() < deadline:
+        while (
+            not self._connected
+            and self._refused is None
+            and self._lost is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
+        client.on_log = None  # paho formats a line per packet while a logger is set
         if self._connected:
             return
         self.close()
@@ -112,6 +123,12 @@ class MqttSource:
                 f"mqtt_input: {self.address} refused the connection: {self._refused}"
             )
         hint = "" if self._tls else " (a TLS listener? use mqtts:// or a tls block)"
+        if self._lost is not None:
+            # e.g. a broker that requires a client certificate ends TLS 1.3 here
+            raise TransientSourceError(
+                f"mqtt_input: {self.address} closed the connection before accepting it "
+                f"({self._redact(self._lost)}){hint}"
+            )
         raise TransientSourceError(
             f"mqtt_input: no answer (CONNACK) from {self.address} in {CONNACK_SECONDS} s{hint}"
         )
@@ -139,6 +156,17 @@ class MqttSource:
             return
         client.subscribe(self._topic, qos=1)
         self._connected = True
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if not self._connected:
+            self._lost = self._last_error or str(reason)
+
+    def _on_log(self, _c: mqtt.Client, _u: Any, level: int, text: str) -> None:
+        if level == mqtt.MQTT_LOG_ERR:
+            self._last_error = text  # "failed to receive on socket: [SSL: ...] ..."
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._password, "***") if self._password else text
 
     def fetch(self, max_records: int, timeout: float) -> Fetched:
         payloads: list[bytes] = []
