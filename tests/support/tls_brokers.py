@@ -13,7 +13,7 @@ import ssl
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +76,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class _PortTaken(RuntimeError):
+    """Another process took the port between `free_port()` and the broker binding it."""
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the broker exited:\n{log.read_text()}")
+            output = log.read_text()
+            if "address already in use" in output.lower():
+                raise _PortTaken(output)
+            raise RuntimeError(f"the broker exited:\n{output}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -90,19 +97,43 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
 
 
 @contextmanager
-def _running(command: list[str], port: int, log: Path) -> Iterator[None]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_port(port, process, log)
-        yield
-    finally:
-        process.terminate()
+def _running(
+    program: str, folder: Path, name: str, config_for: Callable[[int], str]
+) -> Iterator[int]:
+    """`program -c <config>` on a free port (yielded), stopped afterwards; a port taken in
+    the meantime by another test worker means another port."""
+    for attempt in range(3):
+        port = free_port()
+        tag = uuid.uuid4().hex[:8]
+        config, log = folder / f"{name}-{tag}.conf", folder / f"{name}-{tag}.log"
+        config.write_text(config_for(port))
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [program, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT
+            )
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+            _wait_for_port(port, process, log)
+        except _PortTaken:
+            if attempt == 2:
+                raise
+            continue
+        except BaseException:
+            _stop(process)
+            raise
+        try:
+            yield port
+        finally:
+            _stop(process)
+        return
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 # -- NATS ----------------------------------------------------------------------------------
@@ -153,9 +184,6 @@ def nats_tls_server(
 ) -> Iterator[NatsTls]:
     """nats-server with JetStream, TLS required (offered only, with `allow_non_tls`) and a
     user with a password; `verify_clients` also requires a client certificate from our CA."""
-    port = free_port()
-    tag = uuid.uuid4().hex[:8]
-    config = folder / f"nats-{tag}.conf"
     tls = [
         f'cert_file: "{certs.server_cert}"',
         f'key_file: "{certs.server_key}"',
@@ -163,16 +191,19 @@ def nats_tls_server(
     ]
     if verify_clients:
         tls += [f'ca_file: "{certs.ca}"', "verify: true"]
-    lines = [
-        f"listen: 127.0.0.1:{port}",
-        f'jetstream {{ store_dir: "{folder / f"js-{tag}"}" }}',
-        "tls {\n  " + "\n  ".join(tls) + "\n}",
-        f'authorization {{ users = [ {{ user: "{USER}", password: "{PASSWORD}" }} ] }}',
-    ]
-    if allow_non_tls:
-        lines.append("allow_non_tls: true")
-    config.write_text("\n".join(lines) + "\n")
-    with _running([NATS_SERVER, "-c", str(config)], port, folder / f"nats-{tag}.log"):
+
+    def config(port: int) -> str:
+        lines = [
+            f"listen: 127.0.0.1:{port}",
+            f'jetstream {{ store_dir: "{folder / f"js-{port}"}" }}',
+            "tls {\n  " + "\n  ".join(tls) + "\n}",
+            f'authorization {{ users = [ {{ user: "{USER}", password: "{PASSWORD}" }} ] }}',
+        ]
+        if allow_non_tls:
+            lines.append("allow_non_tls: true")
+        return "\n".join(lines) + "\n"
+
+    with _running(NATS_SERVER, folder, "nats", config) as port:
         yield NatsTls(port, certs)
 
 
@@ -203,29 +234,29 @@ def mosquitto_tls(
 ) -> Iterator[MqttTls]:
     """mosquitto with one TLS listener and a password file (anonymous clients refused);
     `require_certificate` also requires a client certificate from our CA."""
-    port = free_port()
-    tag = uuid.uuid4().hex[:8]
-    passwords = folder / f"mosquitto-{tag}.passwd"
+    passwords = folder / f"mosquitto-{uuid.uuid4().hex[:8]}.passwd"
     subprocess.run(
         [MOSQUITTO_PASSWD, "-b", "-c", str(passwords), USER, PASSWORD],
         check=True,
         capture_output=True,
     )
-    lines = [
-        f"listener {port} 127.0.0.1",
-        f"certfile {certs.server_cert}",
-        f"keyfile {certs.server_key}",
-        "allow_anonymous false",
-        f"password_file {passwords}",
-        "persistence false",
-    ]
-    if require_certificate:
-        lines += [f"cafile {certs.ca}", "require_certificate true"]
-    if os.geteuid() == 0:
-        # as root it would switch to the `mosquitto` user, which cannot read the test's
-        # private temporary folder
-        lines.append("user root")
-    config = folder / f"mosquitto-{tag}.conf"
-    config.write_text("\n".join(lines) + "\n")
-    with _running([MOSQUITTO, "-c", str(config)], port, folder / f"mosquitto-{tag}.log"):
+
+    def config(port: int) -> str:
+        lines = [
+            f"listener {port} 127.0.0.1",
+            f"certfile {certs.server_cert}",
+            f"keyfile {certs.server_key}",
+            "allow_anonymous false",
+            f"password_file {passwords}",
+            "persistence false",
+        ]
+        if require_certificate:
+            lines += [f"cafile {certs.ca}", "require_certificate true"]
+        if os.geteuid() == 0:
+            # as root it would switch to the `mosquitto` user, which cannot read the test's
+            # private temporary folder
+            lines.append("user root")
+        return "\n".join(lines) + "\n"
+
+    with _running(MOSQUITTO, folder, "mosquitto", config) as port:
         yield MqttTls(port, certs)
