@@ -16,6 +16,7 @@ import pytest
 from headwater.domain.datasets import Column, ColumnType
 from headwater.runtime.continuous import nats as nats_source
 from headwater.runtime.continuous.nats import NatsSource
+from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
 from headwater.runtime.continuous.nats_pull import JetStreamPull
 from headwater.runtime.continuous.source import Fetched, SourceContext, TransientSourceError
 from tests.e2e.nats_support import (
@@ -186,7 +187,7 @@ def test_pull_ends_a_request_the_server_answers_with_nothing(stream: tuple[str, 
     src = source(name, "d")
     src.open(None)  # creates the consumer
     src.close()
-    pull = JetStreamPull(NATS_URL, name, "d")
+    pull = JetStreamPull(NatsEndpoint("127.0.0.1", 4222), name, "d")
     pull.connect()
     try:
         pulled = pull.pull(10, 0.3)

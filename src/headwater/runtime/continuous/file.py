@@ -18,15 +18,17 @@ from headwater.runtime.continuous.source import FatalSourceError, Fetched, Sourc
 READ_BYTES = 4 << 20
 
 
-def allowed_path(raw: str, allowed_dirs: tuple[str, ...]) -> Path:
+def allowed_path(raw: str, allowed_dirs: tuple[str, ...], reader: str = "file_input") -> Path:
+    """`raw` resolved (links followed), if it lies inside one of the allowed directories.
+    `reader` names who asks, in the error (`file_input`, or a TLS field of a transport)."""
     if not raw:
-        raise FatalSourceError("file_input needs a 'path'")
+        raise FatalSourceError(f"{reader} needs a 'path'")
     real = Path(raw).resolve()
     roots = [Path(d).resolve() for d in allowed_dirs]
     if not any(real == root or root in real.parents for root in roots):
         shown = ", ".join(str(r) for r in roots) or "none"
         raise FatalSourceError(
-            f"file_input may read only inside the allowed directories ({shown}); {raw!r} is not"
+            f"{reader} may read only inside the allowed directories ({shown}); {raw!r} is not"
         )
     return real
 

@@ -15,6 +15,8 @@ brought, so paused, the connector has no pull request out and nothing unacknowle
 
 nats-py creates the consumer; the messages come over a lean connection of our own
 (`nats_pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
+Both use the same server, credentials and TLS (`nats_endpoint.NatsEndpoint`); the reader
+connects first, so what the server offers is known before nats-py sends any credentials.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import time
 from typing import Any
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from headwater.connectors import egress
-from headwater.runtime.continuous.nats_pull import JetStreamPull, Pulled, PullError
+from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
+from headwater.runtime.continuous.nats_pull import CONNECT_SECONDS, JetStreamPull, Pulled, PullError
 from headwater.runtime.continuous.source import (
     FatalSourceError,
     Fetched,
@@ -50,12 +54,11 @@ POLICIES = {"all": DeliverPolicy.ALL, "new": DeliverPolicy.NEW, "last": DeliverP
 class NatsSource:
     def __init__(self, context: SourceContext) -> None:
         config = context.config
-        connection = config.get("connection_config") or {}
         consumer = config.get("consumer_config") or {}
-        self._url = str(connection.get("server_url") or config.get("server_url") or "")
+        self._endpoint = NatsEndpoint.from_config(config, context.allowed_dirs)
         self._stream = str(config.get("stream_name") or "")
-        if not self._url or not self._stream:
-            raise FatalSourceError("nats_input needs connection_config.server_url and stream_name")
+        if not self._stream:
+            raise FatalSourceError("nats_input needs stream_name")
         self._durable = str(
             consumer.get("durable_name") or consumer.get("name") or context.stable_id
         )
@@ -78,19 +81,58 @@ class NatsSource:
 
     def open(self, position: dict[str, Any] | None) -> None:
         self._seen = int((position or {}).get("stream_sequence", 0))
-        egress.check_url(self._url, 4222)  # nats-py connects by itself: the name checked first
+        pull = JetStreamPull(self._endpoint, self._stream, self._durable)
         try:
+            pull.connect()  # through the egress policy (see JetStreamPull._open_connection)
+            self._refuse_plain_consumer_connection(pull.server_info)
+            # nats-py resolves and connects by itself: its destination checked first too.
+            egress.resolve(self._endpoint.host, self._endpoint.port)
             asyncio.run(self._create_consumer())
         except NotFoundError:
+            pull.close()
             raise TransientSourceError(f"no JetStream stream {self._stream!r} (yet)") from None
-        self._pull = JetStreamPull(self._url, self._stream, self._durable)
-        try:
-            self._pull.connect()
         except PullError as exc:
-            raise TransientSourceError(str(exc)) from exc
+            pull.close()
+            raise TransientSourceError(str(exc)) from None
+        except TransientSourceError:
+            pull.close()
+            raise
+        except Exception as exc:  # from nats-py: described, secrets masked
+            pull.close()
+            raise TransientSourceError(self._endpoint.describe(exc)) from None
+        self._pull = pull
+
+    def _refuse_plain_consumer_connection(self, info: dict[str, object]) -> None:
+        """nats-py (2.16) upgrades to TLS only when the server *requires* it: against one that
+        merely offers it (`allow_non_tls`) it would manage the consumer in the clear,
+        credentials included, although the connector asked for TLS. Refused instead."""
+        tls = self._endpoint.tls
+        if tls is not None and not tls.handshake_first and not info.get("tls_required"):
+            raise TransientSourceError(
+                f"{self._endpoint.address} offers TLS without requiring it; nats-py, which "
+                "manages the consumer, would then connect without TLS, so nats_input does not "
+                "connect: make the server require TLS (or use tls.handshake_first)"
+            )
+
+    async def _connect(self) -> NatsClient:
+        """nats-py's connection, for managing the consumer: same server, credentials, TLS."""
+
+        async def quiet(_: Exception) -> None:
+            pass  # what fails is raised and reported by the caller, not logged by nats-py
+
+        return await asyncio.wait_for(
+            nats.connect(
+                **self._endpoint.nats_py_options(),
+                connect_timeout=int(CONNECT_SECONDS),
+                allow_reconnect=False,
+                max_reconnect_attempts=0,
+                error_cb=quiet,
+            ),
+            2 * CONNECT_SECONDS,
+        )
 
     async def _create_consumer(self) -> None:
-        nc = await nats.connect(self._url, connect_timeout=5, max_reconnect_attempts=0)
+        nc = await self._connect()
         try:
             js = nc.jetstream()
             await js.stream_info(self._stream)
@@ -118,7 +160,7 @@ class NatsSource:
             await nc.close()
 
     async def _check_consumer(self) -> None:
-        nc = await nats.connect(self._url, connect_timeout=5, max_reconnect_attempts=0)
+        nc = await self._connect()
         try:
             await nc.jetstream().consumer_info(self._stream, self._durable)
         except NotFoundError:
@@ -147,7 +189,12 @@ class NatsSource:
         except PullError as exc:  # the worker reopens, recreating the consumer
             raise TransientSourceError(str(exc)) from exc
         if pulled.silent and not pulled.replies:
-            asyncio.run(self._check_consumer())
+            try:
+                asyncio.run(self._check_consumer())
+            except TransientSourceError:
+                raise
+            except Exception as exc:  # from nats-py: described, secrets masked
+                raise TransientSourceError(self._endpoint.describe(exc)) from None
         return self._taken(pulled)
 
     def _taken(self, pulled: Pulled) -> Fetched:

@@ -14,19 +14,26 @@ expired request without a word, so a request is over, at the latest, a little af
 expiry (`GRACE_SECONDS`): the loop never waits on a request the server forgot. A request
 to a consumer that no longer exists gets no answer at all, so the caller checks the consumer
 when one ends in silence with nothing.
+
+TLS (see `nats_endpoint`): after the server's INFO, the socket is wrapped in TLS when the
+connector asks for it (the server must offer it) or the server requires it; with
+`handshake_first`, before INFO. Certificates are always verified. A plain connection reads
+exactly as before: the TLS code runs only while connecting.
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
 
 from headwater.connectors import egress
+from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
 from headwater.runtime.continuous.nats_frames import FrameParser, Frames
+from headwater.runtime.continuous.tls import describe_tls_error
 
 READ_BYTES = 1 << 20
 GRACE_SECONDS = 0.2  # past a request's expiry: it is over whether or not the server said so
@@ -57,12 +64,9 @@ class _Request:
 
 
 class JetStreamPull:
-    def __init__(self, url: str, stream: str, consumer: str) -> None:
-        parts = urlsplit(url if "://" in url else f"nats://{url}")
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 4222
-        self._user = unquote(parts.username) if parts.username else None
-        self._password = unquote(parts.password) if parts.password else None
+    def __init__(self, endpoint: NatsEndpoint, stream: str, consumer: str) -> None:
+        self._endpoint = endpoint
+        self.server_info: dict[str, object] = {}  # the server's INFO, once connected
         self._next = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}".encode()
         self._inbox = f"_INBOX.hw.{uuid.uuid4().hex}".encode()
         self._parser = FrameParser()
@@ -76,17 +80,17 @@ class JetStreamPull:
     # -- connection ----------------------------------------------------------------------
     def connect(self) -> None:
         try:
-            sock = egress.create_connection(self._host, self._port, CONNECT_SECONDS)
-        except OSError as exc:
-            raise PullError(f"cannot connect to nats://{self._host}:{self._port}: {exc}") from exc
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # room for a whole pull's worth of frames: fewer, fuller reads
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * READ_BYTES)
-        self._sock = sock
-        info = self._handshake_info()
-        if info.get("tls_required"):
+            self._connect()
+        except PullError:
             self.close()
-            raise PullError("the NATS server requires TLS, which nats_input does not speak")
+            raise
+
+    def _connect(self) -> None:
+        self._sock = self._open_connection()
+        info = self._handshake_info()
+        self.server_info = info
+        if self._upgrade_to_tls(info):
+            self._sock = self._start_tls(self._sock)
         options: dict[str, object] = {
             "verbose": False,
             "pedantic": False,
@@ -96,11 +100,8 @@ class JetStreamPull:
             "name": "headwater nats_input",
             "lang": "python-headwater",
             "version": "1",
+            **self._endpoint.connect_fields(),
         }
-        if self._user is not None and self._password is None:
-            options["auth_token"] = self._user
-        elif self._user is not None:
-            options["user"], options["pass"] = self._user, self._password
         self._send(
             b"CONNECT " + json.dumps(options).encode() + b"\r\nSUB " + self._inbox + b" 1\r\n"
             b"PING\r\n"
@@ -109,18 +110,68 @@ class JetStreamPull:
         while True:  # the PONG says CONNECT and SUB were taken (an -ERR comes first if not)
             frames = self._read(deadline)
             if frames is None:
-                raise PullError("the NATS server did not answer CONNECT")
+                raise PullError(f"{self._endpoint.address} did not answer CONNECT")
             if frames.errors:
-                raise PullError(f"the NATS server refused the connection: {frames.errors[0]}")
+                raise PullError(
+                    f"{self._endpoint.address} refused the connection: {frames.errors[0]}"
+                )
             if frames.pongs:
                 break
+
+    def _open_connection(self) -> socket.socket:
+        """The connection to the server, TLS from the first byte with `handshake_first`: the
+        one place the reader opens a connection."""
+        endpoint = self._endpoint
+        try:
+            # To an address the egress policy allows (the name resolved once, then checked).
+            sock = egress.create_connection(endpoint.host, endpoint.port, CONNECT_SECONDS)
+        except OSError as exc:
+            raise PullError(f"cannot connect to {endpoint.address}: {exc}") from exc
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # room for a whole pull's worth of frames: fewer, fuller reads
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * READ_BYTES)
+        if endpoint.tls is not None and endpoint.tls.handshake_first:
+            return self._start_tls(sock)
+        return sock
+
+    def _upgrade_to_tls(self, info: dict[str, object]) -> bool:
+        """Whether to start TLS now, after INFO (the NATS protocol's upgrade)."""
+        endpoint = self._endpoint
+        required = bool(info.get("tls_required"))
+        if endpoint.tls is None:
+            return required  # the server insists: verified against the system's CAs
+        if endpoint.tls.handshake_first:
+            return False  # TLS already
+        if not (required or info.get("tls_available")):
+            raise PullError(
+                f"{endpoint.address} does not offer TLS, which the connector asks for "
+                "(a tls:// URL or a tls block)"
+            )
+        return True
+
+    def _start_tls(self, sock: socket.socket) -> ssl.SSLSocket:
+        endpoint = self._endpoint
+        try:
+            return endpoint.tls_context().wrap_socket(
+                sock, server_hostname=endpoint.server_hostname
+            )
+        except OSError as exc:  # ssl.SSLError included
+            sock.close()
+            if endpoint.tls is None and isinstance(exc, ssl.SSLCertVerificationError):
+                raise PullError(
+                    f"{endpoint.address} requires TLS; " + describe_tls_error(exc, endpoint.address)
+                ) from None
+            raise PullError(describe_tls_error(exc, endpoint.address)) from None
 
     def _handshake_info(self) -> dict[str, object]:
         deadline = time.monotonic() + CONNECT_SECONDS
         while True:
             frames = self._read(deadline)
             if frames is None:
-                raise PullError("the NATS server sent no INFO")
+                tls = self._endpoint.tls
+                first = tls is not None and tls.handshake_first
+                hint = "" if first else " (TLS first? set tls.handshake_first)"
+                raise PullError(f"{self._endpoint.address} sent no INFO{hint}")
             if frames.infos:
                 parsed: dict[str, object] = json.loads(frames.infos[0])
                 return parsed
@@ -173,7 +224,7 @@ class JetStreamPull:
         self._arrived.replies += frames.replies
         self._arrived.payloads += frames.payloads
         if frames.errors:
-            raise PullError(f"the NATS server reports: {frames.errors[0]}")
+            raise PullError(f"{self._endpoint.address} reports: {frames.errors[0]}")
         if request is None:
             return  # a late status of a request already over: nothing to end
         request.received += len(frames.replies)
@@ -199,7 +250,7 @@ class JetStreamPull:
         while True:
             frames = self._read(deadline)
             if frames is None:
-                raise PullError("the NATS server did not confirm an acknowledgement")
+                raise PullError(f"{self._endpoint.address} did not confirm an acknowledgement")
             self._take(frames)
             if frames.pongs:
                 return
@@ -211,7 +262,7 @@ class JetStreamPull:
         try:
             self._sock.sendall(data)
         except OSError as exc:
-            raise PullError(f"lost the NATS connection: {exc}") from exc
+            raise PullError(f"lost the connection to {self._endpoint.address}: {exc}") from exc
 
     def _read(self, deadline: float) -> Frames | None:
         """The frames of one socket read, PINGs answered; None once `deadline` passed."""
@@ -224,10 +275,12 @@ class JetStreamPull:
             size = self._sock.recv_into(self._view)
         except TimeoutError:
             return None
+        except ssl.SSLError as exc:  # e.g. the server wanted a client certificate (TLS 1.3)
+            raise PullError(describe_tls_error(exc, self._endpoint.address)) from exc
         except OSError as exc:
-            raise PullError(f"lost the NATS connection: {exc}") from exc
+            raise PullError(f"lost the connection to {self._endpoint.address}: {exc}") from exc
         if not size:
-            raise PullError("the NATS server closed the connection")
+            raise PullError(f"{self._endpoint.address} closed the connection")
         frames = self._parser.feed(bytes(self._view[:size]))
         if frames.pings:
             self._send(b"PONG\r\n" * frames.pings)
