@@ -4,6 +4,7 @@ connectors in a real server.)"""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -354,3 +355,46 @@ def test_who_sees_and_drives_a_pipeline(admin: Api, v0: Feldera) -> None:
         "DeleteRestrictedToFullyStopped",
     )
     assert full["name"] == "shop"
+
+
+def test_a_viewer_reads_the_program_without_its_connectors_credentials(
+    admin: Api, v0: Feldera
+) -> None:
+    connectors = [
+        {
+            "transport": {
+                "name": "nats_input",
+                "config": {
+                    "connection_config": {
+                        "server_url": "nats://ingest:s3cret-pw@nats.example.com:4222",
+                        "auth": {"user_and_password": {"user": "ingest", "password": "s3cret-pw"}},
+                        "tls": {"key_pem": "-----BEGIN PRIVATE KEY-----s3cret-key"},
+                    },
+                    "stream_name": "orders",
+                },
+            },
+            "format": {"name": "json"},
+            "paused": True,
+        }
+    ]
+    program = (
+        "CREATE TABLE orders (id BIGINT) WITH ('connectors' = '"
+        + json.dumps(connectors).replace("'", "''")
+        + "');"
+    )
+    v0.create("secrets", program)
+    orders = next(
+        d["id"]
+        for d in admin.get("/api/data/v3/datasources").json()
+        if d["name"] == "secrets.orders"
+    )
+    viewer_id, viewer_token = admin.new_user("Vic Viewer", role=4)
+    admin.post(
+        f"/api/data/v3/datasources/{orders}/share",
+        json={"permissions": [{"type": "USER", "id": viewer_id, "accessLevel": "CAN_VIEW"}]},
+    )
+    seen = Feldera(v0.client, viewer_token)("GET", "/pipelines/secrets").json()
+    assert "s3cret" not in json.dumps(seen)
+    assert "nats://ingest:********@nats.example.com:4222" in seen["program_code"]
+    assert '"stream_name": "orders"' in seen["program_code"]  # the rest is as it was
+    assert v0("GET", "/pipelines/secrets").json()["program_code"] == program  # an editor's view

@@ -20,7 +20,7 @@ _SECRET_TYPES = {"password", "secret", "encrypted", "credential"}
 # A stream's own configuration mixes settings with credentials, and its names are the
 # connector's (`key_columns`, `exampleKey`): only names that say credential are taken as one.
 STREAM_SECRET_NAME = re.compile(
-    r"(^|_)(password|passwd|secret|token|api_?key|private_?key|credentials?)($|_)"
+    r"(^|_)(password|passwd|secret|token|api_?key|private_?key|key_pem|credentials?)($|_)"
 )
 
 
@@ -31,7 +31,7 @@ def is_secret(
     (`marked`)."""
     return (
         entry.type.lower() in _SECRET_TYPES
-        or bool(names.search(_snake(entry.name)))
+        or bool(names.search(snake_name(entry.name)))
         or entry.name in marked
     )
 
@@ -63,7 +63,12 @@ def keep_masked(
     ]
 
 
-def _snake(name: str) -> str:
+def names_a_credential(name: str) -> bool:
+    """Whether a configuration key says it holds a credential (`password`, `apiKey`, ...)."""
+    return bool(STREAM_SECRET_NAME.search(snake_name(name)))
+
+
+def snake_name(name: str) -> str:
     """`apiKey`, `API-Key` and `api_key` alike: lower case, words joined by `_`."""
     return re.sub(r"[^a-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
 

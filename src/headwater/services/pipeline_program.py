@@ -11,12 +11,15 @@ SQL: `CREATE TABLE t (col TYPE [NOT NULL] [PRIMARY KEY], ..., [PRIMARY KEY (..)]
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from headwater.domain.accounts import MASK, names_a_credential
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidProgram
 from headwater.domain.pipelines import (
@@ -237,6 +240,32 @@ def parse_json(tables: Any, views: Any = None) -> Program:
 
 def render_sql(program: Program) -> str:
     """The program as Feldera SQL, for pipelines defined in JSON (GET shows program_code)."""
+    return _render(program, lambda config: config)
+
+
+def render_masked_sql(program: Program) -> str:
+    """The program as a caller who may not edit the pipeline sees it: each connector's
+    credentials (password, token, private key fields, a password in a URL) as `********`."""
+    return _render(program, _masked_config)
+
+
+def _masked_config(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: MASK if names_a_credential(str(k)) and not isinstance(v, dict) else _masked_config(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked_config(v) for v in value]
+    if isinstance(value, str) and "://" in value and "@" in value:
+        return _URL_PASSWORD.sub(r"\1" + MASK + "@", value)
+    return value
+
+
+_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)[^@/]*@", re.IGNORECASE)
+
+
+def _render(program: Program, config: Callable[[Any], Any]) -> str:
     statements = []
     for table in program.tables:
         columns = [f'"{c.name}" {SQL_NAMES[c.type]}' for c in table.columns]
@@ -244,8 +273,14 @@ def render_sql(program: Program) -> str:
             columns.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.primary_key) + ")")
         body = f'CREATE TABLE "{table.name}" (' + ", ".join(columns) + ")"
         if table.connectors:
-            wired = json.dumps([c.wire() for c in table.connectors]).replace("'", "''")
+            connectors = [_with_config(c.wire(), config) for c in table.connectors]
+            wired = json.dumps(connectors).replace("'", "''")
             body += f" WITH ('connectors' = '{wired}')"
         statements.append(body + ";")
     statements.extend(f'CREATE VIEW "{v.name}" AS {v.sql};' for v in program.views)
     return "\n".join(statements)
+
+
+def _with_config(wired: dict[str, Any], config: Callable[[Any], Any]) -> dict[str, Any]:
+    transport = wired["transport"]
+    return {**wired, "transport": {**transport, "config": config(transport["config"])}}

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from headwater import __version__
+from headwater.domain import access
 from headwater.domain.pipelines import ConnectorState, DesiredStatus, Pipeline
-from headwater.services.pipeline_program import SQL_NAMES
+from headwater.services.pipeline_program import SQL_NAMES, render_masked_sql
 from headwater.services.pipelines import PipelineView
 
 RESOURCES = {  # combined status → (resources status, runtime status)
@@ -63,7 +64,10 @@ def pipeline_json(view: PipelineView, selector: str = "all") -> dict[str, Any]:
     if selector == "status":
         return body
     body.update(
-        program_code=p.program_code,
+        # A caller who may not edit the pipeline does not read its connectors' credentials.
+        program_code=p.program_code
+        if view.level.allows(access.EDIT)
+        else render_masked_sql(p.program),
         udf_rust="",
         udf_toml="",
         program_config=p.program_config,
