@@ -15,6 +15,7 @@ from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.executions_wire import execution_json
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.ranges import Id, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
@@ -287,7 +288,7 @@ def append_row_or_open_upload(
 @router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}")
 async def upload_dataset_part(
     dataset_id: str,
-    upload_id: int,
+    upload_id: Id,
     part_id: int,
     request: Request,
     caller: Caller,
@@ -312,7 +313,7 @@ class UploadCommit(BaseModel):
 @router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/commit")
 def commit_dataset_upload(
     dataset_id: str,
-    upload_id: int,
+    upload_id: Id,
     caller: Caller,
     services: ServicesDep,
     body: UploadCommit | None = None,
@@ -340,10 +341,7 @@ def share(
 ) -> dict[str, Any]:
     grants = []
     for p in body.permissions:
-        try:
-            principal_id = int(p.id)
-        except ValueError:
-            raise InvalidInput(f"id {p.id!r} is not a number", field="permissions[].id") from None
+        principal_id = parse_id(p.id, "permissions[].id")
         grants.append(
             Grant(PrincipalType.parse(p.type), principal_id, AccessLevel.parse(p.accessLevel))
         )
@@ -355,7 +353,7 @@ def share(
 def revoke(
     dataset_id: str,
     principal_type: str,
-    principal_id: int,
+    principal_id: Id,
     caller: Caller,
     services: ServicesDep,
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 
 from headwater.api.auth import ServicesDep
+from headwater.api.text_checks import check_fields, limits_of
 from headwater.domain.errors import InvalidInput
 
 router = APIRouter(tags=["public API: oauth"])
@@ -49,6 +50,7 @@ async def token_parameters(request: Request) -> dict[str, str]:
             if len(body) > MAX_FORM_BYTES:
                 raise InvalidInput("the token request body is too large")
         params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    check_fields(params.items(), limits_of(request))
     return params
 
 
