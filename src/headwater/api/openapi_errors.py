@@ -7,7 +7,8 @@ other error. Here the statuses follow from what an operation is, by one rule for
 - 400: it takes parameters or a body (a field of the wrong shape, a NUL, too long...);
 - 401, 403: it needs a token (none or a bad one; a role or access level too low);
 - 404: its path names something (a dataset, a stream, a pipeline...);
-- 409: it changes something (POST, PUT, PATCH, DELETE), which the current state may refuse;
+- 409: it changes something a token holder owns (POST, PUT, PATCH, DELETE), which the
+  current state may refuse;
 - 413: it reads a body, which may be larger than the server takes.
 
 A route adds a status no rule derives with `responses=` (Feldera's 503 while a pipeline is
@@ -79,7 +80,7 @@ def derived_statuses(path: str, method: str, operation: dict[str, Any]) -> set[i
         statuses |= {401, 403}
     if "{" in path:
         statuses.add(404)
-    if method in WRITES:
+    if method in WRITES and operation.get("security"):
         statuses.add(409)
     if "requestBody" in operation:
         statuses.add(413)

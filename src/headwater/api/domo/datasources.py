@@ -15,6 +15,7 @@ from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.executions_wire import execution_json
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.openapi_bodies import CSV_BODY
 from headwater.api.ranges import Id, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.datasets import Column, ColumnType
@@ -285,7 +286,10 @@ def append_row_or_open_upload(
     }
 
 
-@router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}")
+@router.put(
+    "/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}",
+    openapi_extra=CSV_BODY,
+)
 async def upload_dataset_part(
     dataset_id: str,
     upload_id: Id,

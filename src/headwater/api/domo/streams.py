@@ -20,6 +20,7 @@ from headwater.api.domo.executions_wire import (
 )
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.stream_bodies import parse_changes, parse_spec
+from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
 from headwater.api.ranges import Id
 from headwater.api.request_errors import json_problem
 from headwater.api.text_checks import check_json, limits_of
@@ -186,7 +187,11 @@ async def _json_or_empty(request: Request) -> dict[str, Any]:
     return _dict_body(body)
 
 
-@router.post("/api/data/v1/streams/{stream_id}/executions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v1/streams/{stream_id}/executions",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def create_execution(
     stream_id: Id, request: Request, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -229,7 +234,9 @@ async def get_execution(
 ABORT_WORDS = {"ABORT", "ABORTED", "CANCEL", "CANCELLED"}
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/{execution_id}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}", openapi_extra=OPTIONAL_JSON_BODY
+)
 async def update_execution(
     stream_id: Id, execution_id: Id, request: Request, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -301,7 +308,10 @@ async def _put_part(
     return execution_json(execution)
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}",
+    openapi_extra=CSV_BODY,
+)
 @router.put(
     "/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts/{part_id}",
     include_in_schema=False,
@@ -333,7 +343,9 @@ def list_parts(
     ]
 
 
-@router.put("/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}", openapi_extra=CSV_BODY
+)
 async def upload_data_part(
     stream_id: Id,
     data_id: Id,
@@ -374,7 +386,10 @@ async def _in_thread(work: Any) -> Any:
     return await anyio.to_thread.run_sync(work)
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/{execution_id}/{action}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}/{action}",
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def finalize_execution(
     stream_id: Id,
     execution_id: Id,
@@ -386,7 +401,9 @@ async def finalize_execution(
     return await _finalize(request, caller, services, stream_id, execution_id, action)
 
 
-@router.put("/api/data/v1/streams/{stream_id}/data/{data_id}/{action}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/data/{data_id}/{action}", openapi_extra=OPTIONAL_JSON_BODY
+)
 async def finalize_data(
     stream_id: Id,
     data_id: Id,

@@ -15,6 +15,7 @@ from headwater.api.domo.stream_bodies import parse_changes, parse_spec
 from headwater.api.domo.streams import _json_or_empty
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import execution_json, stream_json
+from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
 from headwater.api.ranges import Id
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
@@ -98,7 +99,11 @@ def delete_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> R
 
 
 # -- executions ---------------------------------------------------------------------------
-@router.post("/v1/streams/{stream_id}/executions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/streams/{stream_id}/executions",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def create_execution(
     stream_id: Id, request: Request, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -133,7 +138,9 @@ def get_execution(
     return execution_json(services.executions.get(caller, stream_id, execution_id))
 
 
-@router.put("/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}")
+@router.put(
+    "/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}", openapi_extra=CSV_BODY
+)
 async def upload_part(
     stream_id: Id,
     execution_id: Id,
@@ -154,7 +161,10 @@ async def upload_part(
     return execution_json(execution)
 
 
-@router.put("/v1/streams/{stream_id}/executions/{execution_id}/commit")
+@router.put(
+    "/v1/streams/{stream_id}/executions/{execution_id}/commit",
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def commit_execution(
     stream_id: Id, execution_id: Id, request: Request, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from headwater import __version__
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.statuses import CREATED
 from headwater.api.feldera.wire import pipeline_json
 from headwater.services.pipelines import PipelineDraft
 
@@ -86,7 +87,7 @@ def get(name: str, caller: Caller, services: ServicesDep, selector: str = "all")
     return pipeline_json(services.pipelines.get(caller, name), selector)
 
 
-@router.put("/pipelines/{name}")
+@router.put("/pipelines/{name}", responses=CREATED)
 def put(
     name: str, body: PipelineBody, caller: Caller, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
