@@ -5,6 +5,8 @@ is a number from 1 to 2**31 - 1 on every backend: the same request means the sam
 both, and no value the database driver would refuse (a 500) ever reaches it.
 
 - `Id`, a path id: one out of range is simply not found (404), like any id nothing has.
+- `PartId`, a part number the client chooses (0 to `MAX_PART_ID`): the upload refuses others
+  with a 400 before touching the database.
 - `Count` (an offset or a page size), `Signed`, `BodyId`: a number the client chose; out of
   range it is a 400 naming it.
 
@@ -19,6 +21,7 @@ from fastapi import Query
 from pydantic import AfterValidator, Field, WithJsonSchema
 
 from headwater.domain.errors import InvalidInput, NotFound
+from headwater.services.uploads import MAX_PART_ID
 
 MAX_INT = 2**31 - 1
 
@@ -34,6 +37,7 @@ def _known_id(value: int) -> int:
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 
 Id = Annotated[int, AfterValidator(_known_id), WithJsonSchema(_ID_SCHEMA)]
+PartId = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_PART_ID})]
 BodyId = Annotated[int, Field(ge=1, le=MAX_INT)]
 Count = Annotated[int | None, Query(ge=0, le=MAX_INT)]
 Signed = Annotated[int | None, Query(ge=-MAX_INT, le=MAX_INT)]

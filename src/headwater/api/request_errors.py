@@ -9,6 +9,7 @@ A field is named by its path in the request, as a client would write it to reach
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -32,17 +33,32 @@ def json_problem(error: json.JSONDecodeError) -> str:
     )
 
 
+# How pydantic labels the members of a union in an error's location (`int`, `list[str]`,
+# `AccessChange`): a label, not a field the client sent. Field names here are camelCase.
+UNION_MEMBER = re.compile(r"^(int|str|float|bool|bytes|none|[A-Z]\w*|[\w-]+\[.*\])$")
+
+
 def validation_problems(exc: RequestValidationError) -> list[dict[str, str]]:
-    """One `{field, problem}` per error FastAPI found, in the order it found them."""
-    problems = []
+    """One `{field, problem}` per field FastAPI found wrong, the most specific first: when a
+    body may take several shapes (a list or an object), the problem inside the shape the
+    client sent comes before "not a list"."""
+    found: dict[str, dict[str, str]] = {}
+    depth: dict[str, int] = {}
     for error in exc.errors():
         if error.get("type") == "json_invalid":
-            problems.append({"field": "body", "problem": _json_words(error, exc.body)})
+            found["body"] = {"field": "body", "problem": _json_words(error, exc.body)}
+            depth["body"] = 0
             continue
-        location = error.get("loc", ())
-        path = location[1:] if location and location[0] in LOCATIONS else location
-        problems.append({"field": field_name(path), "problem": error.get("msg", "invalid")})
-    return problems or [{"field": "", "problem": "invalid request"}]
+        location = list(error.get("loc", ()))
+        if location and location[0] in LOCATIONS:
+            location = location[1:]
+        path = [p for p in location if not (isinstance(p, str) and UNION_MEMBER.match(p))]
+        name = field_name(path)
+        if name not in found:
+            found[name] = {"field": name, "problem": error.get("msg", "invalid")}
+            depth[name] = len(path)
+    ordered = sorted(found.values(), key=lambda p: -depth[p["field"]])
+    return ordered or [{"field": "", "problem": "invalid request"}]
 
 
 def _json_words(error: dict[str, Any], document: Any) -> str:

@@ -16,7 +16,7 @@ from headwater.api.domo.executions_wire import execution_json
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
 from headwater.api.openapi_bodies import CSV_BODY
-from headwater.api.ranges import Id, parse_id
+from headwater.api.ranges import Id, PartId, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
@@ -293,7 +293,7 @@ def append_row_or_open_upload(
 async def upload_dataset_part(
     dataset_id: str,
     upload_id: Id,
-    part_id: int,
+    part_id: PartId,
     request: Request,
     caller: Caller,
     services: ServicesDep,

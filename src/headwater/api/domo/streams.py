@@ -21,7 +21,7 @@ from headwater.api.domo.executions_wire import (
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.stream_bodies import parse_changes, parse_spec
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
-from headwater.api.ranges import Id
+from headwater.api.ranges import Id, PartId
 from headwater.api.request_errors import json_problem
 from headwater.api.text_checks import check_json, limits_of
 from headwater.domain.errors import InvalidInput
@@ -319,7 +319,7 @@ async def _put_part(
 async def upload_part(
     stream_id: Id,
     execution_id: Id,
-    part_id: int,
+    part_id: PartId,
     request: Request,
     caller: Caller,
     services: ServicesDep,
@@ -349,7 +349,7 @@ def list_parts(
 async def upload_data_part(
     stream_id: Id,
     data_id: Id,
-    part_id: int,
+    part_id: PartId,
     request: Request,
     caller: Caller,
     services: ServicesDep,

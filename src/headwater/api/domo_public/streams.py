@@ -16,7 +16,7 @@ from headwater.api.domo.streams import _json_or_empty
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import execution_json, stream_json
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
-from headwater.api.ranges import Id
+from headwater.api.ranges import Id, PartId
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
 from headwater.services.container import Services
@@ -144,7 +144,7 @@ def get_execution(
 async def upload_part(
     stream_id: Id,
     execution_id: Id,
-    part_id: int,
+    part_id: PartId,
     request: Request,
     caller: DataCaller,
     services: ServicesDep,
