@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
-
 from fastapi import FastAPI
 
 from headwater.bootstrap import Runtime, build_app
