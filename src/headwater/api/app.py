@@ -15,6 +15,7 @@ from headwater.api import domo, domo_public
 from headwater.api.body_limit import BodyLimit
 from headwater.api.errors import install_error_handlers, internal_error
 from headwater.api.feldera import create_feldera_app
+from headwater.api.feldera.errors import http_error as feldera_http_error
 from headwater.api.last_resort import LastResort
 from headwater.api.native import health
 from headwater.api.openapi_errors import DOMO_ERROR, document_errors, merge_mounted
@@ -65,7 +66,7 @@ def create_app(
     )
     app.state.services = services
     app.state.text_limits = text_limits
-    install_error_handlers(app)
+    install_error_handlers(app, {"/v0": feldera_http_error})
     app.add_middleware(LastResort, answer=internal_error)
     # Outermost of ours: the mounted Feldera app's bodies are counted here too.
     app.add_middleware(BodyLimit, body_bytes=limits.body_bytes, data_bytes=limits.data_bytes)

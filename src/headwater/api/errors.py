@@ -8,12 +8,13 @@ Every error body on the Domo paths has the same keys, so clients can rely on the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from headwater.api.request_errors import message_of, validation_problems
@@ -68,7 +69,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     return domo_response(exc.status_code, code, str(exc.detail))
@@ -80,10 +81,23 @@ def internal_error(toe: str) -> JSONResponse:
     return JSONResponse({**body, "toe": toe}, 500)
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Anything else is the last resort's (`api.last_resort`), a middleware: a handler of
+def install_error_handlers(
+    app: FastAPI, mounted: Mapping[str, Callable[[Request, Exception], Awaitable[Response]]]
+) -> None:
+    """`mounted`: the path prefix of another dialect's sub-application → its handler of HTTP
+    errors. A path there that the sub-application never saw (Starlette's mount pattern does
+    not match a newline in a segment) is still that dialect's, and gets its envelope.
+
+    Anything else is the last resort's (`api.last_resort`), a middleware: a handler of
     `Exception` here would run in Starlette's outermost middleware, which re-raises after
     answering, and the server then drops the keep-alive connection."""
+
+    async def by_dialect(request: Request, exc: Exception) -> Response:
+        for prefix, handler in mounted.items():
+            if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
+                return await handler(request, exc)
+        return await http_error(request, exc)
+
     app.add_exception_handler(errors.HeadwaterError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, by_dialect)

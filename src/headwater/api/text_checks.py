@@ -16,6 +16,7 @@ records) are data, not fields, and are not walked.
 from __future__ import annotations
 
 import email.message
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,27 +67,44 @@ class TextLimits:
 
 def _check_text(value: str, path: tuple[str | int, ...], limits: TextLimits) -> None:
     if "\x00" in value:
-        field = field_name(path) or "body"
+        field = _shown(path)
         raise InvalidInput(f"{field} contains a NUL character (\\u0000)", field=field)
     limit = limits.limit_of(path)
     if len(value) > limit:
-        field = field_name(path) or "body"
+        field = _shown(path)
         raise InvalidInput(
             f"{field} is {len(value)} characters long; at most {limit} are allowed", field=field
         )
 
 
+def _check_key(key: str, parent: tuple[str | int, ...], limits: TextLimits) -> None:
+    if "\x00" in key or len(key) > limits.text_chars:
+        field = _shown(parent)
+        raise InvalidInput(
+            f"a key in {field} holds a NUL character or is longer than {limits.text_chars} "
+            "characters",
+            field=field,
+        )
+
+
+def _shown(path: tuple[str | int, ...]) -> str:
+    """The field's name, short enough to quote: a client's own keys make up part of it."""
+    name = field_name(path) or "body"
+    return name if len(name) <= 200 else name[:197] + "..."
+
+
 def check_json(value: Any, limits: TextLimits, root: tuple[str | int, ...] = ()) -> None:
-    """Every string and key of a decoded JSON value. Iterative: a body nested as deep as the
-    JSON decoder allows does not exhaust the stack here."""
-    pending: list[tuple[tuple[str | int, ...], Any]] = [(root, value)]
+    """Every string and key of a decoded JSON value, in the order they were sent (breadth
+    first). Iterative: a body nested as deep as the JSON decoder allows does not exhaust the
+    stack here."""
+    pending: deque[tuple[tuple[str | int, ...], Any]] = deque([(root, value)])
     while pending:
-        path, item = pending.pop()
+        path, item = pending.popleft()
         if isinstance(item, str):
             _check_text(item, path, limits)
         elif isinstance(item, dict):
             for key, child in item.items():
-                _check_text(key, (*path, key), limits)
+                _check_key(key, path, limits)
                 pending.append(((*path, key), child))
         elif isinstance(item, list):
             pending.extend(((*path, index), child) for index, child in enumerate(item))

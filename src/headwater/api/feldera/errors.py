@@ -87,7 +87,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return feldera_response(400, "InvalidParam", message_of(problems), details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "HttpError")
     return feldera_response(exc.status_code, code, str(exc.detail), None)
@@ -102,4 +102,4 @@ def install_feldera_errors(app: FastAPI) -> None:
     """Anything else is the last resort's (`api.last_resort`): see `api.errors`."""
     app.add_exception_handler(errors.HeadwaterError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
