@@ -174,6 +174,17 @@ def test_nul_characters_are_refused_naming_the_field(admin: Api) -> None:
         ),
         (
             "POST",
+            "/api/data/v3/datasources",
+            {
+                "json": {
+                    "name": "x",
+                    "schema": {"columns": [{"type": "LONG", "name": "n", "\x00": 1}]},
+                }
+            },
+            "schema.columns[0]",
+        ),
+        (
+            "POST",
             "/api/content/v2/groups",
             {"json": {"name": "g", "description": "\x00"}},
             "description",

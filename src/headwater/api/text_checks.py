@@ -19,6 +19,7 @@ import email.message
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from fastapi import Request
@@ -51,6 +52,12 @@ class TextLimits:
     description_chars: int = 64 * 1024
     text_chars: int = 1024 * 1024
 
+    @cached_property
+    def shortest(self) -> int:
+        """No field's limit is below this: a string this short needs no look-up."""
+        widths = [w for w in TIERS.values() if isinstance(w, int)]
+        return min(self.name_chars, self.description_chars, self.text_chars, *widths)
+
     def limit_of(self, path: tuple[str | int, ...]) -> int:
         keys = [p for p in path if isinstance(p, str)]
         if path and isinstance(path[-1], int) and keys:
@@ -69,6 +76,8 @@ def _check_text(value: str, path: tuple[str | int, ...], limits: TextLimits) -> 
     if "\x00" in value:
         field = _shown(path)
         raise InvalidInput(f"{field} contains a NUL character (\\u0000)", field=field)
+    if len(value) <= limits.shortest:
+        return
     limit = limits.limit_of(path)
     if len(value) > limit:
         field = _shown(path)
