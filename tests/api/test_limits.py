@@ -351,3 +351,43 @@ def test_an_empty_import_is_refused_and_the_dataset_stays(admin: Api) -> None:
         assert response.json()["field"] == "body"
     assert admin.get(f"/v1/datasets/{dataset}").json()["rows"] == 1
     assert admin.get(f"/v1/datasets/{dataset}/data").text == '"north",1\n'
+
+
+def test_numbers_json_has_not_are_refused(admin: Api) -> None:
+    dataset = admin.new_dataset()
+    stream = admin.post("/api/data/v1/streams", json={"dataSource": {"id": dataset}}).json()["id"]
+    for raw in (b"1e400", b"Infinity", b"NaN", b"-Infinity"):
+        response = admin.put(
+            f"/api/data/v1/streams/{stream}",
+            content=b'{"retryPolicy": {"delaySeconds": ' + raw + b"}}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["field"] == "retryPolicy.delaySeconds"
+    assert admin.get(f"/api/data/v1/streams/{stream}?fields=all").json()["retryPolicy"] is None
+
+
+def test_a_schedule_past_the_year_9999_is_refused_or_ends(admin: Api, settings: Settings) -> None:
+    folder = settings.data_dir / "files"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("a\n1\n")
+    created = admin.post(
+        "/api/data/v1/streams",
+        json={
+            "transport": {"type": "CONNECTOR"},
+            "dataProvider": {"key": "file"},
+            "configuration": {"path": str(folder / "a.csv")},
+            "dataSource": {"name": "Orders"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    stream = created.json()["id"]
+    too_long = {"expression": "R/2020-01-01T00:00:00Z/P999999999Y"}
+    response = admin.put(f"/api/data/v1/streams/{stream}", json={"schedule": too_long})
+    assert response.status_code == 400
+    assert response.json()["field"] == "schedule.expression"
+    # a first fire at the very end of time: stored, and it has no next run after that
+    last = {"cron": "* * * * *", "start": "9999-12-31T23:59:59Z"}
+    response = admin.put(f"/api/data/v1/streams/{stream}", json={"schedule": last})
+    assert response.status_code == 200, response.text
+    assert response.json()["nextRunAt"] is None

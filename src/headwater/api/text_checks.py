@@ -8,6 +8,9 @@ of a JSON body) is checked once, here, before any route sees it.
   `name_chars` (the 255-wide columns that store them), descriptions `description_chars`, any
   other text `text_chars`; a few fields have the fixed width of the column that stores them.
 
+Numbers in a JSON body must be finite: Python's decoder reads `1e400`, `Infinity` and `NaN`,
+which JSON has not and PostgreSQL refuses to store.
+
 Each is a 400 with the path of the field (`dataSource.schema.columns[2].name`). Bodies a route
 reads by hand go through `check_json` / `check_fields` too; data bodies (CSV parts, ingress
 records) are data, not fields, and are not walked.
@@ -16,6 +19,7 @@ records) are data, not fields, and are not walked.
 from __future__ import annotations
 
 import email.message
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -111,6 +115,11 @@ def check_json(value: Any, limits: TextLimits, root: tuple[str | int, ...] = ())
         path, item = pending.popleft()
         if isinstance(item, str):
             _check_text(item, path, limits)
+        elif isinstance(item, float) and not math.isfinite(item):
+            field = _shown(path)
+            raise InvalidInput(
+                f"{field} is not a finite number (JSON has no Infinity or NaN)", field=field
+            )
         elif isinstance(item, dict):
             for key, child in item.items():
                 _check_key(key, path, limits)
