@@ -391,3 +391,22 @@ def test_a_schedule_past_the_year_9999_is_refused_or_ends(admin: Api, settings: 
     response = admin.put(f"/api/data/v1/streams/{stream}", json={"schedule": last})
     assert response.status_code == 200, response.text
     assert response.json()["nextRunAt"] is None
+
+
+def test_a_pipeline_patch_of_the_wrong_shape_is_a_400_naming_the_field(admin: Api) -> None:
+    created = admin.post(
+        "/v0/pipelines", json={"name": "p", "program_code": "CREATE TABLE t (x INT);"}
+    )
+    assert created.status_code == 201, created.text
+    for body, field in (
+        ({"runtime_config": "workers"}, "runtime_config"),
+        ({"program_code": ["CREATE TABLE"]}, "program_code"),
+        ({"tags": "one"}, "tags"),
+    ):
+        response = admin.request("PATCH", "/v0/pipelines/p", json=body)
+        assert response.status_code == 400, response.text
+        assert response.json()["details"]["field"] == field
+    patched = admin.request("PATCH", "/v0/pipelines/p", json={"description": "d", "tags": ["a"]})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["description"] == "d"
+    assert patched.json()["tags"] == ["a"]

@@ -96,9 +96,21 @@ def put(
     return pipeline_json(view)
 
 
+class PipelinePatch(BaseModel):
+    """Feldera's `PatchPipeline`: the fields to change; null (or absent) keeps one."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    description: str | None = None
+    tags: list[str] | None = None
+    runtime_config: dict[str, Any] | None = None
+    program_config: dict[str, Any] | None = None
+    program_code: str | None = None
+
+
 @router.patch("/pipelines/{name}")
-def patch(name: str, body: dict[str, Any], caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return pipeline_json(services.pipelines.patch(caller, name, body))
+def patch(name: str, body: PipelinePatch, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    return pipeline_json(services.pipelines.patch(caller, name, body.model_dump()))
 
 
 @router.delete("/pipelines/{name}")
