@@ -410,3 +410,19 @@ def test_a_pipeline_patch_of_the_wrong_shape_is_a_400_naming_the_field(admin: Ap
     assert patched.status_code == 200, patched.text
     assert patched.json()["description"] == "d"
     assert patched.json()["tags"] == ["a"]
+
+
+def test_a_null_record_is_a_parse_error_not_a_crash(admin: Api) -> None:
+    # pyarrow's JSON reader died of SIGSEGV on a first value of null: the whole server went
+    raw = {"force": "true", "update_format": "raw"}  # the format the fast reader serves
+    created = admin.post(
+        "/v0/pipelines", json={"name": "p", "program_code": "CREATE TABLE t (x INT);"}
+    )
+    assert created.status_code == 201, created.text
+    assert admin.post("/v0/pipelines/p/start").status_code == 202
+    for body in (b"null", b"\n  null\n", b'null\n{"x": 1}'):
+        response = admin.post("/v0/pipelines/p/ingress/t", content=body, params=raw)
+        assert response.status_code == 400, response.text
+        assert response.json()["error_code"] == "ParseErrors"
+    landed = admin.post("/v0/pipelines/p/ingress/t", content=b'{"x": 2}', params=raw)
+    assert landed.status_code == 200, landed.text  # the server is still there
