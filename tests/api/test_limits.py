@@ -426,3 +426,10 @@ def test_a_null_record_is_a_parse_error_not_a_crash(admin: Api) -> None:
         assert response.json()["error_code"] == "ParseErrors"
     landed = admin.post("/v0/pipelines/p/ingress/t", content=b'{"x": 2}', params=raw)
     assert landed.status_code == 200, landed.text  # the server is still there
+
+
+def test_a_path_under_v0_the_mount_misses_still_answers_in_feldera_envelope(admin: Api) -> None:
+    # Starlette's mount pattern does not match a newline in a segment: the main app answers
+    response = admin.get("/v0/pipelines/a%0Ab")
+    assert response.status_code == 404
+    assert response.json()["error_code"] == "NotFound"
