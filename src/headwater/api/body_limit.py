@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,7 +30,7 @@ class BodyTooLarge(HTTPException):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Allowance:
     limit: int
     setting: str
@@ -84,7 +83,9 @@ def allow_data_body(request: Request) -> None:
 
 
 def _content_length(scope: Scope) -> int | None:
-    raw = Headers(scope=scope).get("content-length")
-    if raw is None or not raw.isdigit():
-        return None  # the HTTP server refuses a malformed one before we see it
-    return int(raw) if len(raw) < 19 else 2**63
+    for name, value in scope["headers"]:  # what Headers() would do, without building one
+        if name == b"content-length":
+            if not value.isdigit():
+                return None  # the HTTP server refuses a malformed one before we see it
+            return int(value) if len(value) < 19 else 2**63
+    return None
