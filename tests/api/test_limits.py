@@ -433,3 +433,20 @@ def test_a_path_under_v0_the_mount_misses_still_answers_in_feldera_envelope(admi
     response = admin.get("/v0/pipelines/a%0Ab")
     assert response.status_code == 404
     assert response.json()["error_code"] == "NotFound"
+
+
+def test_names_in_a_pipeline_program_fit_their_columns(admin: Api) -> None:
+    long_table = "t" * 256
+    response = admin.post(
+        "/v0/pipelines", json={"name": "p", "program_code": f"CREATE TABLE {long_table} (x INT);"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "ProgramParseError"
+    # each at most 255, together longer than the dataset name each table gets: still stored
+    name, table = "p" * 200, "t" * 200
+    response = admin.post(
+        "/v0/pipelines", json={"name": name, "program_code": f"CREATE TABLE {table} (x INT);"}
+    )
+    assert response.status_code == 201, response.text
+    datasets = admin.get("/api/data/v3/datasources").json()
+    assert [len(d["name"]) for d in datasets] == [255]
