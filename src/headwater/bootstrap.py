@@ -285,4 +285,5 @@ def build_app(runtime: Runtime, close_runtime: bool = False) -> FastAPI:
         telemetry=runtime.settings.telemetry,
         on_close=runtime.close if close_runtime else None,
         threads=runtime.settings.api_threads,
+        limits=runtime.settings.limits,
     )

@@ -46,6 +46,39 @@ class QuerySettings(BaseSettings):
     )
 
 
+class LimitSettings(BaseSettings):
+    """Sizes a request may have (`HEADWATER_LIMITS__BODY_BYTES`, ...): past them a 413 (body)
+    or a 400 naming the field, before anything is stored."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_LIMITS__", extra="ignore")
+
+    body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="A request body read whole into memory (JSON, forms, pipeline ingress).",
+    )
+    data_bytes: int = Field(
+        default=8 * 1024 * 1024 * 1024,
+        ge=1024,
+        description="A data body streamed to disk: an upload part or a CSV import.",
+    )
+    name_chars: int = Field(
+        default=255,
+        ge=1,
+        le=255,
+        description="Names and other short labels (datasets, users, groups, tokens, accounts, "
+        "pipelines, columns, tags, emails); at most 255, the width of the columns storing them.",
+    )
+    description_chars: int = Field(
+        default=64 * 1024, ge=1, description="A description (dataset, group, pipeline)."
+    )
+    text_chars: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Any other text field (SQL, a pipeline's program, configuration values).",
+    )
+
+
 class SchedulerSettings(BaseSettings):
     """Streams on schedules (`HEADWATER_SCHEDULER__ENABLED`, ...)."""
 
@@ -254,6 +287,7 @@ class Settings(BaseSettings):
         "parent process. About one per core; 1 keeps everything in one process.",
     )
     query: QuerySettings = Field(default_factory=QuerySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 
 from headwater.bootstrap import Runtime, build_app
 
@@ -22,13 +23,16 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(runtime: Runtime, timeout: float = 30.0) -> Iterator[LiveServer]:
+def live_server(
+    runtime: Runtime, timeout: float = 30.0, app: FastAPI | None = None
+) -> Iterator[LiveServer]:
+    """`app`: the runtime's app with something added by the test (default: the app as is)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        build_app(runtime), log_level="warning", access_log=False, ws="none", lifespan="on"
+        app or build_app(runtime), log_level="warning", access_log=False, ws="none", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -2,6 +2,8 @@
 
 Parts can be large; reading them whole into memory would break the memory bound. The worker
 pulls each chunk from the event loop as it needs it, so the body streams straight to disk.
+Such a body is data: it may be as large as `HEADWATER_LIMITS__DATA_BYTES`, not the limit of a
+body read whole (`body_limit`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import anyio.from_thread
 import anyio.to_thread
 from starlette.requests import Request
 
+from headwater.api.body_limit import allow_data_body
+
 T = TypeVar("T")
 
 
 async def with_body_chunks(request: Request, work: Callable[[Iterator[bytes]], T]) -> T:
+    allow_data_body(request)
     stream = request.stream().__aiter__()
 
     async def next_chunk() -> bytes:

@@ -7,19 +7,18 @@ Every error body on the Domo paths has the same keys, so clients can rely on the
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from headwater.api.request_errors import message_of, validation_problems
 from headwater.domain import errors
-
-log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[errors.HeadwaterError], int] = {
     errors.InvalidInput: 400,
@@ -29,9 +28,8 @@ STATUS_BY_ERROR: dict[type[errors.HeadwaterError], int] = {
     errors.Conflict: 409,
 }
 
-
-# Where FastAPI says a field was; the field's own name is what a person needs.
-LOCATIONS = {"body", "query", "path", "header", "cookie"}
+# A status the HTTP layer answers itself → the stable code of its body.
+HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
 
 
 def status_of(error: errors.HeadwaterError) -> int:
@@ -64,29 +62,42 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = []
-    for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ()) if part not in LOCATIONS]
-        problems.append({"field": ".".join(location), "problem": error.get("msg", "invalid")})
-    first = problems[0] if problems else {"field": "", "problem": "invalid request"}
-    message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
-    return domo_response(400, "INVALID_INPUT", message, field=first["field"], problems=problems)
+    problems = validation_problems(exc)
+    message = message_of(problems)
+    return domo_response(
+        400, "INVALID_INPUT", message, field=problems[0]["field"], problems=problems
+    )
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     return domo_response(exc.status_code, code, str(exc.detail))
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+def internal_error(toe: str) -> JSONResponse:
+    """The last resort's answer (`api.last_resort`), which logged the error under `toe`."""
     body = domo_body(500, "INTERNAL", "an unexpected error occurred; quote the toe to report it")
-    log.exception("unexpected error, toe %s", body["toe"], exc_info=exc)
-    return JSONResponse(body, 500)
+    return JSONResponse({**body, "toe": toe}, 500)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(
+    app: FastAPI, mounted: Mapping[str, Callable[[Request, Exception], Awaitable[Response]]]
+) -> None:
+    """`mounted`: the path prefix of another dialect's sub-application → its handler of HTTP
+    errors. A path there that the sub-application never saw (Starlette's mount pattern does
+    not match a newline in a segment) is still that dialect's, and gets its envelope.
+
+    Anything else is the last resort's (`api.last_resort`), a middleware: a handler of
+    `Exception` here would run in Starlette's outermost middleware, which re-raises after
+    answering, and the server then drops the keep-alive connection."""
+
+    async def by_dialect(request: Request, exc: Exception) -> Response:
+        for prefix, handler in mounted.items():
+            if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
+                return await handler(request, exc)
+        return await http_error(request, exc)
+
     app.add_exception_handler(errors.HeadwaterError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(StarletteHTTPException, by_dialect)

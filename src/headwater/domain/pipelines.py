@@ -23,6 +23,8 @@ from typing import Any
 from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidProgram
 
+# Tables, views and connectors are stored under their names in columns this wide.
+MAX_NAME_CHARS = 255
 NAME_PATTERN = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_]*)?[A-Za-z0-9]$")
 DEFAULT_MAX_QUEUED_RECORDS = 1_000_000
 MAX_RECENT_ERRORS = 100
@@ -135,6 +137,14 @@ class Program:
     def check(self) -> Program:
         """Names unique, connector orchestration well formed (no empty or cyclic start_after)."""
         seen: set[str] = set()
+        names = [*(t.name for t in self.tables), *(v.name for v in self.views)]
+        names += [c.name for t in self.tables for c in t.connectors]
+        too_long = next((n for n in names if len(n) > MAX_NAME_CHARS), None)
+        if too_long is not None:
+            raise InvalidProgram(
+                f"the name {too_long[:40]!r}... has {len(too_long)} characters; at most "
+                f"{MAX_NAME_CHARS} are allowed"
+            )
         for relation in [*(t.name for t in self.tables), *(v.name for v in self.views)]:
             if relation.lower() in seen:
                 raise InvalidProgram(f"{relation!r} is declared twice")

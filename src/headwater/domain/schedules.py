@@ -45,7 +45,10 @@ class Schedule:
         """The first fire strictly after `moment` (aware), in UTC; None if there is no more."""
         if self.start is not None and moment < self.start:
             moment = self.start - timedelta(microseconds=1)
-        found = self._cron_after(moment) if self.cron else self._interval_after(moment)
+        try:
+            found = self._cron_after(moment) if self.cron else self._interval_after(moment)
+        except (OverflowError, ValueError):  # `datetime` ends with the year 9999, and so do we
+            return None
         if found is None or (self.end is not None and found > self.end):
             return None
         return found.astimezone(UTC)
@@ -162,7 +165,14 @@ def _repeating_interval(text: str) -> tuple[datetime, timedelta | isodate.Durati
         ) from None
     if first.tzinfo is None:
         first = first.replace(tzinfo=UTC)
-    if _approximate(interval, first) <= timedelta(0):
+    try:
+        step = _approximate(interval, first)
+    except (OverflowError, ValueError):
+        raise InvalidInput(
+            "schedule.expression: the duration reaches past the year 9999",
+            field="schedule.expression",
+        ) from None
+    if step <= timedelta(0):
         raise InvalidInput(
             "schedule.expression: the duration must be positive", field="schedule.expression"
         )

@@ -27,6 +27,7 @@ from headwater.domain.errors import (
     UnknownConnector,
 )
 from headwater.domain.pipelines import (
+    MAX_NAME_CHARS,
     ConnectorState,
     DesiredStatus,
     Pipeline,
@@ -369,7 +370,7 @@ class Pipelines:
     def _new_dataset(uow: UnitOfWork, pipeline: Pipeline, table: TableDef, now: Any) -> Dataset:
         dataset = Dataset(
             id=str(uuid.uuid4()),
-            name=f"{pipeline.name}.{table.name}",
+            name=f"{pipeline.name}.{table.name}"[:MAX_NAME_CHARS],  # the description has both
             description=f"table {table.name} of pipeline {pipeline.name}",
             owner_id=pipeline.owner_id,
             created_at=now,

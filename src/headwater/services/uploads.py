@@ -130,12 +130,18 @@ class Uploads:
         gzip_hint: bool = False,
     ) -> Execution:
         """A whole upload in one call: open an execution on the dataset's stream, stage the
-        body as its one part, commit. Anything wrong (a bad line, a failed commit) aborts the
-        execution, and the dataset stays exactly as it was."""
+        body as its one part, commit. Anything wrong (a bad line, no row at all, a failed
+        commit) aborts the execution, and the dataset stays exactly as it was."""
         stream = self._dataset_stream(actor, dataset_id)
         execution = self._executions.create(actor, stream.id, RunType.API, method)
         try:
             self.put_part(actor, stream.id, execution.id, 0, chunks, gzip_hint)
+            if not any(p.rows for p in self.parts(actor, stream.id, execution.id)):
+                # Domo's API refuses a commit with no data; an empty body is a client's
+                # mistake far more often than a wish to empty the DataSet.
+                raise InvalidInput(
+                    "the body holds no CSV rows; the DataSet is left as it was", field="body"
+                )
             done = self.commit(actor, stream.id, execution.id)
         except BaseException:
             self._abort_quietly(actor, stream.id, execution.id)

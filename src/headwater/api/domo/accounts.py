@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response, status
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.ranges import Id, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.accounts import Account
 from headwater.domain.errors import InvalidInput
@@ -75,13 +76,13 @@ def list_accounts(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]
 
 
 @router.get("/api/data/v1/accounts/{account_id}")
-def get_account(account_id: int, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+def get_account(account_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return account_json(services.accounts.get(caller, account_id))
 
 
 @router.put("/api/data/v1/accounts/{account_id}")
 def update_account(
-    account_id: int, body: JsonBody, caller: Caller, services: ServicesDep
+    account_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     body = _object(body)
     raw = body.get("configurations", body.get("configuration"))
@@ -95,14 +96,14 @@ def update_account(
 
 
 @router.delete("/api/data/v1/accounts/{account_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_account(account_id: int, caller: Caller, services: ServicesDep) -> Response:
+def delete_account(account_id: Id, caller: Caller, services: ServicesDep) -> Response:
     services.accounts.delete(caller, account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/api/data/v1/accounts/{account_id}/share")
 def share_account(
-    account_id: int, body: JsonBody, caller: Caller, services: ServicesDep
+    account_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     body = _object(body)
     permissions = body.get("permissions", [body])
@@ -116,26 +117,18 @@ def share_account(
 
 
 def _grant(permission: dict[str, Any]) -> Grant:
-    raw_id = permission["id"]
-    # bool is an int in Python; a grant to user `true` is a mistake, not user 1.
-    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
-        raise InvalidInput(f"id {raw_id!r} is not a number", field="permissions[].id")
-    try:
-        principal_id = int(raw_id)
-    except ValueError:
-        raise InvalidInput(f"id {raw_id!r} is not a number", field="permissions[].id") from None
     return Grant(
         PrincipalType.parse(str(permission.get("type", "USER"))),
-        principal_id,
+        parse_id(permission["id"], "permissions[].id"),
         AccessLevel.parse(str(permission.get("accessLevel", "CAN_VIEW"))),
     )
 
 
 @router.delete("/api/data/v1/accounts/{account_id}/permissions/{principal_type}/{principal_id}")
 def revoke_account(
-    account_id: int,
+    account_id: Id,
     principal_type: str,
-    principal_id: int,
+    principal_id: Id,
     caller: Caller,
     services: ServicesDep,
 ) -> dict[str, Any]:

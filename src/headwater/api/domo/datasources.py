@@ -15,6 +15,8 @@ from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.executions_wire import execution_json
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.openapi_bodies import CSV_BODY
+from headwater.api.ranges import Id, PartId, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
@@ -284,11 +286,14 @@ def append_row_or_open_upload(
     }
 
 
-@router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}")
+@router.put(
+    "/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}",
+    openapi_extra=CSV_BODY,
+)
 async def upload_dataset_part(
     dataset_id: str,
-    upload_id: int,
-    part_id: int,
+    upload_id: Id,
+    part_id: PartId,
     request: Request,
     caller: Caller,
     services: ServicesDep,
@@ -312,7 +317,7 @@ class UploadCommit(BaseModel):
 @router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/commit")
 def commit_dataset_upload(
     dataset_id: str,
-    upload_id: int,
+    upload_id: Id,
     caller: Caller,
     services: ServicesDep,
     body: UploadCommit | None = None,
@@ -340,10 +345,7 @@ def share(
 ) -> dict[str, Any]:
     grants = []
     for p in body.permissions:
-        try:
-            principal_id = int(p.id)
-        except ValueError:
-            raise InvalidInput(f"id {p.id!r} is not a number", field="permissions[].id") from None
+        principal_id = parse_id(p.id, "permissions[].id")
         grants.append(
             Grant(PrincipalType.parse(p.type), principal_id, AccessLevel.parse(p.accessLevel))
         )
@@ -355,7 +357,7 @@ def share(
 def revoke(
     dataset_id: str,
     principal_type: str,
-    principal_id: int,
+    principal_id: Id,
     caller: Caller,
     services: ServicesDep,
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.ranges import BodyId, Id
 from headwater.domain.access import PrincipalType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.users import Group
@@ -27,12 +28,12 @@ class GroupCreate(BaseModel):
 class Member(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: str = "USER"
-    id: int
+    id: BodyId
 
 
 class AccessChange(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    groupId: int
+    groupId: BodyId
     addMembers: list[Member] = []
     removeMembers: list[Member] = []
 
@@ -85,11 +86,11 @@ def change_access(
 
 
 @router.get("/api/content/v2/groups/{group_id}")
-def get_group(group_id: int, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+def get_group(group_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return group_json(services.groups.get(caller, group_id))
 
 
 @router.delete("/api/content/v2/groups/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_group(group_id: int, caller: Caller, services: ServicesDep) -> Response:
+def delete_group(group_id: Id, caller: Caller, services: ServicesDep) -> Response:
     services.groups.delete(caller, group_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from headwater.api.ranges import MAX_INT, Count
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -18,9 +20,9 @@ class Page:
 
 
 def page(
-    limit: Annotated[int | None, Query(ge=0)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
-    offet: Annotated[int | None, Query(ge=0, include_in_schema=False)] = None,
+    limit: Count = None,
+    offset: Count = None,
+    offet: Annotated[int | None, Query(ge=0, le=MAX_INT, include_in_schema=False)] = None,
 ) -> Page:
     # limit=0 is what pydomo sends on follow-up pages: it means "the default", not "nothing".
     chosen = DEFAULT_LIMIT if not limit else min(limit, MAX_LIMIT)

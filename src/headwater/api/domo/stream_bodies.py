@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from headwater.api.ranges import parse_id
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.retries import parse_retry_policy
@@ -33,13 +34,6 @@ def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise InvalidInput(f"{key} must be an object", field=key)
     return value
-
-
-def _int(value: Any, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{field} must be a number, not {value!r}", field=field) from None
 
 
 def parse_columns(raw: Any, field: str) -> list[Column] | None:
@@ -113,7 +107,7 @@ def parse_spec(body: dict[str, Any]) -> StreamSpec:
         transport=transport,
         update_method=parse_update_method(body.get("updateMethod")),
         data_provider_key=str(provider["key"]) if provider.get("key") else None,
-        account_id=_int(account["id"], "account.id") if account and "id" in account else None,
+        account_id=parse_id(account["id"], "account.id") if account and "id" in account else None,
         configuration=parse_configuration(configuration),
         key_columns=_key_columns(body),
         dataset_id=str(dataset_id) if dataset_id is not None else None,
@@ -143,7 +137,7 @@ def parse_changes(
         dataset_id=str(source["id"]) if source.get("id") is not None else None,
         dataset_name=str(source["name"]) if "name" in source else None,
         dataset_description=str(source["description"]) if "description" in source else None,
-        account_id=_int(account["id"], "account.id") if account and "id" in account else None,
+        account_id=parse_id(account["id"], "account.id") if account and "id" in account else None,
         configuration=parse_configuration(configuration) if configuration is not None else None,
         columns=parse_columns(body.get("schemaDefinition"), "schemaDefinition"),
         update_method=parse_update_method(body["updateMethod"])

@@ -20,6 +20,10 @@ from headwater.api.domo.executions_wire import (
 )
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.stream_bodies import parse_changes, parse_spec
+from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
+from headwater.api.ranges import Id, PartId
+from headwater.api.request_errors import json_problem
+from headwater.api.text_checks import check_json, limits_of
 from headwater.domain.errors import InvalidInput
 from headwater.domain.executions import RunType
 from headwater.domain.streams import parse_update_method
@@ -136,21 +140,21 @@ def search_streams(
 
 @router.get("/api/data/v1/streams/{stream_id}")
 def get_stream(
-    stream_id: int, caller: Caller, services: ServicesDep, fields: str | None = None
+    stream_id: Id, caller: Caller, services: ServicesDep, fields: str | None = None
 ) -> dict[str, Any]:
     return select_fields(stream_json(services.streams.get(caller, stream_id)), fields)
 
 
 @router.put("/api/data/v1/streams/{stream_id}")
 def update_stream(
-    stream_id: int, body: JsonBody, caller: Caller, services: ServicesDep
+    stream_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     changes = parse_changes(_dict_body(body))
     return stream_json(services.streams.update(caller, stream_id, changes))
 
 
 @router.delete("/api/data/v1/streams/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_stream(stream_id: int, caller: Caller, services: ServicesDep) -> Response:
+def delete_stream(stream_id: Id, caller: Caller, services: ServicesDep) -> Response:
     services.streams.delete(caller, stream_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -172,14 +176,24 @@ async def _json_or_empty(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        return _dict_body(json.loads(raw))
+        body = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"the body is not JSON: {exc.msg}") from None
+        raise InvalidInput(json_problem(exc), field="body") from None
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 text", field="body") from None
+    except RecursionError:
+        raise InvalidInput("the body is nested too deeply", field="body") from None
+    check_json(body, limits_of(request))
+    return _dict_body(body)
 
 
-@router.post("/api/data/v1/streams/{stream_id}/executions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v1/streams/{stream_id}/executions",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def create_execution(
-    stream_id: int, request: Request, caller: Caller, services: ServicesDep
+    stream_id: Id, request: Request, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     body = await _json_or_empty(request)
     method = body.get("updateMethod")
@@ -193,20 +207,20 @@ async def create_execution(
 
 @router.get("/api/data/v1/streams/{stream_id}/executions")
 def list_executions(
-    stream_id: int, caller: Caller, services: ServicesDep, page: PageDep
+    stream_id: Id, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
     executions = services.executions.page(caller, stream_id, page.limit, page.offset)
     return [execution_json(e) for e in executions]
 
 
 @router.put("/api/data/v1/streams/{stream_id}/executions/abort")
-def abort_current(stream_id: int, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+def abort_current(stream_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return execution_json(services.executions.abort(caller, stream_id, None))
 
 
 @router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}")
 async def get_execution(
-    stream_id: int, execution_id: int, token: CallerToken, services: ServicesDep
+    stream_id: Id, execution_id: Id, token: CallerToken, services: ServicesDep
 ) -> dict[str, Any]:
     # Polled in a loop by clients waiting for a run: authentication and the read share one
     # thread call (a `Caller` dependency would be a second hop into the pool).
@@ -220,9 +234,11 @@ async def get_execution(
 ABORT_WORDS = {"ABORT", "ABORTED", "CANCEL", "CANCELLED"}
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/{execution_id}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}", openapi_extra=OPTIONAL_JSON_BODY
+)
 async def update_execution(
-    stream_id: int, execution_id: int, request: Request, caller: Caller, services: ServicesDep
+    stream_id: Id, execution_id: Id, request: Request, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     """Change the update method before commit, or abort (`{"action": "ABORT"}`,
     `{"currentState": "ABORTED"}`, or the `{"category", "message"}` form)."""
@@ -253,20 +269,20 @@ async def update_execution(
     status_code=status.HTTP_204_NO_CONTENT,
 )
 def delete_execution(
-    stream_id: int, execution_id: int, caller: Caller, services: ServicesDep
+    stream_id: Id, execution_id: Id, caller: Caller, services: ServicesDep
 ) -> Response:
     services.executions.delete(caller, stream_id, execution_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/api/data/v1/streams/{stream_id}/history/aggregate")
-def history(stream_id: int, caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
+def history(stream_id: Id, caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [history_json(entry) for entry in services.executions.history(caller, stream_id)]
 
 
 @router.get("/api/data/v1/streams/{stream_id}/schedule/ticks")
 def schedule_ticks(
-    stream_id: int, caller: Caller, services: ServicesDep, page: PageDep
+    stream_id: Id, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
     """The ticks the scheduler claimed, newest first: started, or skipped and why."""
     ticks = services.scheduler.ticks(caller, stream_id, page.limit, page.offset)
@@ -292,15 +308,18 @@ async def _put_part(
     return execution_json(execution)
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}",
+    openapi_extra=CSV_BODY,
+)
 @router.put(
     "/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts/{part_id}",
     include_in_schema=False,
 )
 async def upload_part(
-    stream_id: int,
-    execution_id: int,
-    part_id: int,
+    stream_id: Id,
+    execution_id: Id,
+    part_id: PartId,
     request: Request,
     caller: Caller,
     services: ServicesDep,
@@ -310,7 +329,7 @@ async def upload_part(
 
 @router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts")
 def list_parts(
-    stream_id: int, execution_id: int, caller: Caller, services: ServicesDep
+    stream_id: Id, execution_id: Id, caller: Caller, services: ServicesDep
 ) -> list[dict[str, Any]]:
     """The parts of an execution that landed, so a client can resend only the missing ones."""
     return [
@@ -324,11 +343,13 @@ def list_parts(
     ]
 
 
-@router.put("/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}", openapi_extra=CSV_BODY
+)
 async def upload_data_part(
-    stream_id: int,
-    data_id: int,
-    part_id: int,
+    stream_id: Id,
+    data_id: Id,
+    part_id: PartId,
     request: Request,
     caller: Caller,
     services: ServicesDep,
@@ -365,10 +386,13 @@ async def _in_thread(work: Any) -> Any:
     return await anyio.to_thread.run_sync(work)
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/{execution_id}/{action}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}/{action}",
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def finalize_execution(
-    stream_id: int,
-    execution_id: int,
+    stream_id: Id,
+    execution_id: Id,
     action: str,
     request: Request,
     caller: Caller,
@@ -377,10 +401,12 @@ async def finalize_execution(
     return await _finalize(request, caller, services, stream_id, execution_id, action)
 
 
-@router.put("/api/data/v1/streams/{stream_id}/data/{data_id}/{action}")
+@router.put(
+    "/api/data/v1/streams/{stream_id}/data/{data_id}/{action}", openapi_extra=OPTIONAL_JSON_BODY
+)
 async def finalize_data(
-    stream_id: int,
-    data_id: int,
+    stream_id: Id,
+    data_id: Id,
     action: str,
     request: Request,
     caller: Caller,

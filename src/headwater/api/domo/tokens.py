@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.ranges import BodyId, Id
 from headwater.domain.errors import InvalidInput
 from headwater.domain.tokens import AccessToken
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["access tokens"])
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
     name: str = Field(min_length=1)
-    ownerId: int | None = None
+    ownerId: BodyId | None = None
     expires: int | None = Field(default=None, description="Expiry, epoch milliseconds.")
 
 
@@ -54,6 +55,6 @@ def list_tokens(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
 
 
 @router.delete("/api/data/v1/accesstokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, caller: Caller, services: ServicesDep) -> Response:
+def revoke_token(token_id: Id, caller: Caller, services: ServicesDep) -> Response:
     services.tokens.revoke(caller, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

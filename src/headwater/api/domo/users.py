@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.ranges import Id
 from headwater.domain.users import User
 
 router = APIRouter(tags=["users"])
@@ -59,5 +60,5 @@ def list_users(caller: Caller, services: ServicesDep, page: PageDep) -> list[dic
 
 @router.get("/api/content/v2/users/{user_id}")
 @router.get("/api/content/v3/users/{user_id}", include_in_schema=False)
-def get_user(user_id: int, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+def get_user(user_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return user_json(services.users.get(caller, user_id))

@@ -14,6 +14,7 @@ from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.query import QueryRequest, json_value, sql_text
 from headwater.api.domo_public.auth import DataCaller
+from headwater.api.openapi_bodies import CSV_BODY
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
@@ -60,7 +61,11 @@ def parse_flag(raw: str | None, name: str) -> bool:
     raise InvalidInput(f"{name} must be true or false, not {raw!r}", field=name)
 
 
-@router.put("/v1/datasets/{dataset_id}/data", status_code=status.HTTP_204_NO_CONTENT)
+@router.put(
+    "/v1/datasets/{dataset_id}/data",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=CSV_BODY,
+)
 async def import_data(
     dataset_id: str,
     request: Request,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
 from headwater.api.domo.datasources import SchemaIn, columns_in
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import dataset_json
+from headwater.api.ranges import BodyId, Count, Signed
 from headwater.domain.access import AccessLevel
 from headwater.domain.users import Principal
 from headwater.services.container import Services
@@ -24,7 +25,7 @@ SORTS = {"name", "lastUpdated", "cardCount", "errorState"}
 
 class OwnerIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: int
+    id: BodyId
 
 
 class DataSetCreate(BaseModel):
@@ -73,15 +74,15 @@ def create_dataset(
 def list_datasets(
     caller: DataCaller,
     services: ServicesDep,
-    limit: int | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Signed = None,
+    offset: Count = None,
     sort: str | None = None,
     nameLike: str | None = None,
 ) -> list[dict[str, Any]]:
     # pydomo's follow-up pages can send limit=0 or less: the default; more than 50 is 50.
     chosen = MAX_LIMIT if not limit or limit < 0 else min(limit, MAX_LIMIT)
     views = services.datasets.page(
-        caller, chosen, offset, nameLike or None, sort=sort if sort in SORTS else None
+        caller, chosen, offset or 0, nameLike or None, sort=sort if sort in SORTS else None
     )
     enabled = services.policies.enabled(v.dataset.id for v in views)
     return [dataset_json(v, v.dataset.id in enabled) for v in views]

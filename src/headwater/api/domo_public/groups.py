@@ -12,6 +12,7 @@ from headwater.api.auth import ServicesDep
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo_public.auth import UserCaller
 from headwater.api.domo_public.wire import group_json
+from headwater.api.ranges import Id
 from headwater.services.groups import MembershipChange
 
 router = APIRouter(tags=["public API: groups"])
@@ -44,26 +45,26 @@ def list_groups(caller: UserCaller, services: ServicesDep, page: PageDep) -> lis
 
 
 @router.get("/v1/groups/{group_id}")
-def get_group(group_id: int, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
+def get_group(group_id: Id, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
     return group_json(services.groups.get(caller, group_id))
 
 
 @router.put("/v1/groups/{group_id}")
 def update_group(
-    group_id: int, body: GroupUpdate, caller: UserCaller, services: ServicesDep
+    group_id: Id, body: GroupUpdate, caller: UserCaller, services: ServicesDep
 ) -> dict[str, Any]:
     return group_json(services.groups.update(caller, group_id, body.name, body.description))
 
 
 @router.delete("/v1/groups/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_group(group_id: int, caller: UserCaller, services: ServicesDep) -> Response:
+def delete_group(group_id: Id, caller: UserCaller, services: ServicesDep) -> Response:
     services.groups.delete(caller, group_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/v1/groups/{group_id}/users")
 def list_group_users(
-    group_id: int, caller: UserCaller, services: ServicesDep, page: PageDep
+    group_id: Id, caller: UserCaller, services: ServicesDep, page: PageDep
 ) -> list[int]:
     """The members' user ids, paged; `[]` past the end."""
     members = services.groups.get(caller, group_id).member_ids
@@ -72,7 +73,7 @@ def list_group_users(
 
 @router.put("/v1/groups/{group_id}/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 def add_group_user(
-    group_id: int, user_id: int, caller: UserCaller, services: ServicesDep
+    group_id: Id, user_id: Id, caller: UserCaller, services: ServicesDep
 ) -> Response:
     services.groups.change_members(caller, [MembershipChange(group_id, add_user_ids=(user_id,))])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -80,7 +81,7 @@ def add_group_user(
 
 @router.delete("/v1/groups/{group_id}/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_group_user(
-    group_id: int, user_id: int, caller: UserCaller, services: ServicesDep
+    group_id: Id, user_id: Id, caller: UserCaller, services: ServicesDep
 ) -> Response:
     services.groups.change_members(caller, [MembershipChange(group_id, remove_user_ids=(user_id,))])
     return Response(status_code=status.HTTP_204_NO_CONTENT)

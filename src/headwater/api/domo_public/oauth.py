@@ -16,6 +16,8 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 
 from headwater.api.auth import ServicesDep
+from headwater.api.openapi_bodies import TOKEN_FORM
+from headwater.api.text_checks import check_fields, limits_of
 from headwater.domain.errors import InvalidInput
 
 router = APIRouter(tags=["public API: oauth"])
@@ -49,11 +51,24 @@ async def token_parameters(request: Request) -> dict[str, str]:
             if len(body) > MAX_FORM_BYTES:
                 raise InvalidInput("the token request body is too large")
         params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    check_fields(params.items(), limits_of(request))
     return params
 
 
-@router.get("/oauth/token", operation_id="oauth_token_get")
-@router.post("/oauth/token", operation_id="oauth_token_post")
+# Token errors carry RFC 6749's `error` beside the envelope's fields.
+TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A missing or unsupported grant_type or scope."},
+    401: {"description": "An unknown client, or a wrong secret."},
+}
+
+
+@router.get("/oauth/token", operation_id="oauth_token_get", responses=TOKEN_ERRORS)
+@router.post(
+    "/oauth/token",
+    operation_id="oauth_token_post",
+    responses=TOKEN_ERRORS,
+    openapi_extra=TOKEN_FORM,
+)
 async def token(request: Request, services: ServicesDep) -> dict[str, Any]:
     params = await token_parameters(request)
     client_id, secret = basic_credentials(request) or (

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from headwater.api.auth import ServicesDep
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import policy_json
+from headwater.api.ranges import BodyId, Id
 from headwater.domain.policies import Operator, PolicyFilter, PolicyType
 from headwater.services.policies import PolicyChanges, PolicySpec
 
@@ -29,8 +30,8 @@ class PolicyIn(BaseModel):
     name: str | None = None
     type: str | None = None
     filters: list[FilterIn] | None = None
-    users: list[int] | None = None
-    groups: list[int] | None = None
+    users: list[BodyId] | None = None
+    groups: list[BodyId] | None = None
     virtualUsers: list[str | int] | None = None
 
 
@@ -78,14 +79,14 @@ def list_policies(
 
 @router.get("/v1/datasets/{dataset_id}/policies/{policy_id}")
 def get_policy(
-    dataset_id: str, policy_id: int, caller: DataCaller, services: ServicesDep
+    dataset_id: str, policy_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     return policy_json(services.policies.get(caller, dataset_id, policy_id))
 
 
 @router.put("/v1/datasets/{dataset_id}/policies/{policy_id}")
 def update_policy(
-    dataset_id: str, policy_id: int, body: PolicyIn, caller: DataCaller, services: ServicesDep
+    dataset_id: str, policy_id: Id, body: PolicyIn, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     changes = PolicyChanges(
         name=body.name,
@@ -104,7 +105,7 @@ def update_policy(
     "/v1/datasets/{dataset_id}/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT
 )
 def delete_policy(
-    dataset_id: str, policy_id: int, caller: DataCaller, services: ServicesDep
+    dataset_id: str, policy_id: Id, caller: DataCaller, services: ServicesDep
 ) -> Response:
     services.policies.delete(caller, dataset_id, policy_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -15,6 +15,8 @@ from headwater.api.domo.stream_bodies import parse_changes, parse_spec
 from headwater.api.domo.streams import _json_or_empty
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import execution_json, stream_json
+from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
+from headwater.api.ranges import Id, PartId
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
 from headwater.services.container import Services
@@ -75,13 +77,13 @@ def search_streams(
 
 
 @router.get("/v1/streams/{stream_id}")
-def get_stream(stream_id: int, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
+def get_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
     return _one(services, services.streams.get(caller, stream_id))
 
 
 @router.patch("/v1/streams/{stream_id}")
 def update_stream(
-    stream_id: int, body: JsonBody, caller: DataCaller, services: ServicesDep
+    stream_id: Id, body: JsonBody, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     raw = dict(_object(body))
     if "dataSet" in raw:  # pydomo's name for the product API's dataSource
@@ -91,15 +93,19 @@ def update_stream(
 
 
 @router.delete("/v1/streams/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_stream(stream_id: int, caller: DataCaller, services: ServicesDep) -> Response:
+def delete_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> Response:
     services.streams.delete(caller, stream_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # -- executions ---------------------------------------------------------------------------
-@router.post("/v1/streams/{stream_id}/executions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/streams/{stream_id}/executions",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def create_execution(
-    stream_id: int, request: Request, caller: DataCaller, services: ServicesDep
+    stream_id: Id, request: Request, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     """`{"updateMethod": null}` (the stream's own), a method, `{}` or no body at all."""
     body = await _json_or_empty(request)
@@ -113,30 +119,32 @@ async def create_execution(
 
 @router.get("/v1/streams/{stream_id}/executions")
 def list_executions(
-    stream_id: int, caller: DataCaller, services: ServicesDep, page: PageDep
+    stream_id: Id, caller: DataCaller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
     executions = services.executions.page(caller, stream_id, page.limit, page.offset)
     return [execution_json(e) for e in executions]
 
 
 @router.put("/v1/streams/{stream_id}/executions/abort", status_code=status.HTTP_204_NO_CONTENT)
-def abort_current(stream_id: int, caller: DataCaller, services: ServicesDep) -> Response:
+def abort_current(stream_id: Id, caller: DataCaller, services: ServicesDep) -> Response:
     services.executions.abort(caller, stream_id, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/v1/streams/{stream_id}/executions/{execution_id}")
 def get_execution(
-    stream_id: int, execution_id: int, caller: DataCaller, services: ServicesDep
+    stream_id: Id, execution_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     return execution_json(services.executions.get(caller, stream_id, execution_id))
 
 
-@router.put("/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}")
+@router.put(
+    "/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}", openapi_extra=CSV_BODY
+)
 async def upload_part(
-    stream_id: int,
-    execution_id: int,
-    part_id: int,
+    stream_id: Id,
+    execution_id: Id,
+    part_id: PartId,
     request: Request,
     caller: DataCaller,
     services: ServicesDep,
@@ -153,9 +161,12 @@ async def upload_part(
     return execution_json(execution)
 
 
-@router.put("/v1/streams/{stream_id}/executions/{execution_id}/commit")
+@router.put(
+    "/v1/streams/{stream_id}/executions/{execution_id}/commit",
+    openapi_extra=OPTIONAL_JSON_BODY,
+)
 async def commit_execution(
-    stream_id: int, execution_id: int, request: Request, caller: DataCaller, services: ServicesDep
+    stream_id: Id, execution_id: Id, request: Request, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     body = await _json_or_empty(request)
     raw = body.get("updateMethod")
@@ -168,6 +179,6 @@ async def commit_execution(
 
 @router.put("/v1/streams/{stream_id}/executions/{execution_id}/abort")
 def abort_execution(
-    stream_id: int, execution_id: int, caller: DataCaller, services: ServicesDep
+    stream_id: Id, execution_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     return execution_json(services.executions.abort(caller, stream_id, execution_id))

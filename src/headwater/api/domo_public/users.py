@@ -11,6 +11,7 @@ from headwater.api.auth import ServicesDep
 from headwater.api.domo.paging import PageDep
 from headwater.api.domo_public.auth import UserCaller
 from headwater.api.domo_public.wire import user_json
+from headwater.api.ranges import Id
 from headwater.domain.errors import InvalidInput
 from headwater.domain.users import Role
 
@@ -59,19 +60,19 @@ def list_users(caller: UserCaller, services: ServicesDep, page: PageDep) -> list
 
 
 @router.get("/v1/users/{user_id}")
-def get_user(user_id: int, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
+def get_user(user_id: Id, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
     return user_json(services.users.get(caller, user_id))
 
 
 @router.put("/v1/users/{user_id}")
 def update_user(
-    user_id: int, body: UserUpdate, caller: UserCaller, services: ServicesDep
+    user_id: Id, body: UserUpdate, caller: UserCaller, services: ServicesDep
 ) -> dict[str, Any]:
     user = services.users.update(caller, user_id, body.name, body.email, role_in(body.role))
     return user_json(user)
 
 
 @router.delete("/v1/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(user_id: int, caller: UserCaller, services: ServicesDep) -> Response:
+def delete_user(user_id: Id, caller: UserCaller, services: ServicesDep) -> Response:
     services.users.delete(caller, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

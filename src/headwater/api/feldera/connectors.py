@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.statuses import NOT_DEPLOYED
 from headwater.api.feldera.wire import connector_json, stats_json
 
 router = APIRouter()
 
 
-@router.get("/pipelines/{name}/stats")
+@router.get("/pipelines/{name}/stats", responses=NOT_DEPLOYED)
 def stats(
     name: str, caller: Caller, services: ServicesDep, include_connector_errors: bool = False
 ) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def stats(
     return stats_json(view, include_connector_errors)
 
 
-@router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/stats")
+@router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/stats", responses=NOT_DEPLOYED)
 def connector_stats(
     name: str, table: str, connector: str, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -36,7 +37,9 @@ def completion_token(
     return {"token": services.pipeline_ingress.connector_token(caller, name, table, connector)}
 
 
-@router.post("/pipelines/{name}/tables/{table}/connectors/{connector}/{action}")
+@router.post(
+    "/pipelines/{name}/tables/{table}/connectors/{connector}/{action}", responses=NOT_DEPLOYED
+)
 def connector_action(
     name: str, table: str, connector: str, action: str, caller: Caller, services: ServicesDep
 ) -> Response:

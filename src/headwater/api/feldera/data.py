@@ -13,6 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.statuses import IN_PROGRESS, NOT_DEPLOYED, STALE_TOKEN
+from headwater.api.openapi_bodies import INGRESS_BODY
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
 from headwater.domain.ports import QueryResult
@@ -20,7 +22,9 @@ from headwater.domain.ports import QueryResult
 router = APIRouter()
 
 
-@router.post("/pipelines/{name}/ingress/{table}")
+@router.post(
+    "/pipelines/{name}/ingress/{table}", responses=NOT_DEPLOYED, openapi_extra=INGRESS_BODY
+)
 async def ingress(
     name: str,
     table: str,
@@ -40,7 +44,7 @@ async def ingress(
     return {"token": token}
 
 
-@router.get("/pipelines/{name}/completion_status")
+@router.get("/pipelines/{name}/completion_status", responses={**IN_PROGRESS, **STALE_TOKEN})
 def completion_status(name: str, token: str, caller: Caller, services: ServicesDep) -> JSONResponse:
     done = services.pipeline_ingress.completion(caller, name, token)
     return JSONResponse(

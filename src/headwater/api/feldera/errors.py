@@ -8,17 +8,13 @@ sends and its client reads (`FelderaAPIError`); authentication failures are 401
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from headwater.api.request_errors import message_of, validation_problems
 from headwater.domain import errors
-
-log = logging.getLogger(__name__)
 
 # A domain error's code → (HTTP status, Feldera error_code). Codes not listed fall back to
 # the class table below.
@@ -80,28 +76,30 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return feldera_response(status, code, exc.message, exc.details or None)
 
 
+# A status the HTTP layer answers itself → Feldera's error code for it.
+HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-    message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
-    return feldera_response(400, "InvalidParam", message, {"field": where})
+    problems = validation_problems(exc)
+    details = {"field": problems[0]["field"], "problems": problems}
+    return feldera_response(400, "InvalidParam", message_of(problems), details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HttpError")
+    code = HTTP_CODES.get(exc.status_code, "HttpError")
     return feldera_response(exc.status_code, code, str(exc.detail), None)
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    toe = uuid.uuid4().hex.upper()
-    log.exception("unexpected error, toe %s", toe, exc_info=exc)
+def internal_error(toe: str) -> JSONResponse:
+    """The last resort's answer (`api.last_resort`), which logged the error under `toe`."""
     return feldera_response(500, "UnknownError", f"an unexpected error occurred (toe {toe})", None)
 
 
 def install_feldera_errors(app: FastAPI) -> None:
+    """Anything else is the last resort's (`api.last_resort`): see `api.errors`."""
     app.add_exception_handler(errors.HeadwaterError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(StarletteHTTPException, http_error)

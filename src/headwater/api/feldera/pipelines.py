@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from headwater import __version__
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.statuses import CREATED
 from headwater.api.feldera.wire import pipeline_json
 from headwater.services.pipelines import PipelineDraft
 
@@ -86,7 +87,7 @@ def get(name: str, caller: Caller, services: ServicesDep, selector: str = "all")
     return pipeline_json(services.pipelines.get(caller, name), selector)
 
 
-@router.put("/pipelines/{name}")
+@router.put("/pipelines/{name}", responses=CREATED)
 def put(
     name: str, body: PipelineBody, caller: Caller, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
@@ -95,9 +96,21 @@ def put(
     return pipeline_json(view)
 
 
+class PipelinePatch(BaseModel):
+    """Feldera's `PatchPipeline`: the fields to change; null (or absent) keeps one."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    description: str | None = None
+    tags: list[str] | None = None
+    runtime_config: dict[str, Any] | None = None
+    program_config: dict[str, Any] | None = None
+    program_code: str | None = None
+
+
 @router.patch("/pipelines/{name}")
-def patch(name: str, body: dict[str, Any], caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return pipeline_json(services.pipelines.patch(caller, name, body))
+def patch(name: str, body: PipelinePatch, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    return pipeline_json(services.pipelines.patch(caller, name, body.model_dump()))
 
 
 @router.delete("/pipelines/{name}")
