@@ -305,3 +305,27 @@ def test_a_secret_in_a_streams_own_configuration_is_masked_and_kept(
     done = run(admin, stream["id"])
     assert (done["currentState"], done["rowsInserted"]) == ("SUCCESS", 3), done
     assert authorizations(source) == [f"Bearer {SECRET}"]
+
+
+def test_a_stream_cannot_pick_the_host_a_request_is_for_through_its_headers(
+    admin: Api, source: DataServer
+) -> None:
+    """The red team's route: the connection went to the account's address, but a `Host`
+    header (or the API key sent *as* `Host`) would have a shared front deliver the request,
+    credentials included, to another tenant."""
+    account_id = new_account(admin, source)
+    for configuration, field in (
+        ({"path": "data.csv", "headers": '{"Host": "evil.example"}'}, "configuration.headers"),
+        ({"path": "data.csv", "headers": '{"X-Forwarded-Host": "evil"}'}, "configuration.headers"),
+        ({"path": "data.csv", "api_key_header": "Host"}, "configuration.api_key_header"),
+    ):
+        refused = new_stream(admin, account_id, configuration)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["field"] == field, refused.text
+    allowed = new_stream(
+        admin, account_id, {"path": "data.csv", "headers": '{"Accept": "text/csv"}'}
+    )
+    assert allowed.status_code == 201, allowed.text
+    done = run(admin, allowed.json()["id"])
+    assert done["currentState"] == "SUCCESS", done
+    assert {r.headers.get("host") for r in source.requests} == {source.url("/").split("/")[2]}
