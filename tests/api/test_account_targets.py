@@ -305,3 +305,75 @@ def test_a_secret_in_a_streams_own_configuration_is_masked_and_kept(
     done = run(admin, stream["id"])
     assert (done["currentState"], done["rowsInserted"]) == ("SUCCESS", 3), done
     assert authorizations(source) == [f"Bearer {SECRET}"]
+
+
+def test_a_stream_cannot_pick_the_host_a_request_is_for_through_its_headers(
+    admin: Api, source: DataServer
+) -> None:
+    """The red team's route: the connection went to the account's address, but a `Host`
+    header (or the API key sent *as* `Host`) would have a shared front deliver the request,
+    credentials included, to another tenant."""
+    account_id = new_account(admin, source)
+    for configuration, field in (
+        ({"path": "data.csv", "headers": '{"Host": "evil.example"}'}, "configuration.headers"),
+        ({"path": "data.csv", "headers": '{"X-Forwarded-Host": "evil"}'}, "configuration.headers"),
+        ({"path": "data.csv", "api_key_header": "Host"}, "configuration.api_key_header"),
+    ):
+        refused = new_stream(admin, account_id, configuration)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["field"] == field, refused.text
+    allowed = new_stream(
+        admin, account_id, {"path": "data.csv", "headers": '{"Accept": "text/csv"}'}
+    )
+    assert allowed.status_code == 201, allowed.text
+    done = run(admin, allowed.json()["id"])
+    assert done["currentState"] == "SUCCESS", done
+    assert {r.headers.get("host") for r in source.requests} == {source.url("/").split("/")[2]}
+
+
+def test_whoever_moves_an_accounts_target_sends_its_secret_again(
+    admin: Api, source: DataServer, listener: DataServer
+) -> None:
+    """The red team's route: a CAN_EDIT holder changed the account's `url` and kept the
+    stored token, so the next run sent it to their host."""
+    account_id = new_account(admin, source)
+    editor_id, token = admin.new_user("Ed Editor")
+    share_account(admin, account_id, editor_id, "CAN_EDIT")
+    editor = admin.as_(token)
+    moved = editor.put(
+        f"/api/data/v1/accounts/{account_id}",
+        json={"configurations": [{"name": "url", "value": listener.url("/stolen/")}]},
+    )
+    assert moved.status_code == 400, moved.text
+    assert moved.json()["field"] == "configurations.token"
+    masked = editor.put(
+        f"/api/data/v1/accounts/{account_id}",
+        json={
+            "configurations": [
+                {"name": "url", "value": listener.url("/stolen/")},
+                {"name": "token", "value": "********", "type": "password"},
+            ]
+        },
+    )
+    assert masked.status_code == 400, masked.text  # the mask is not the secret
+    # Nothing moved: a run still goes to the source, with the secret.
+    stream = new_stream(admin, account_id, {"path": "data.csv"})
+    assert run(admin, stream.json()["id"])["currentState"] == "SUCCESS"
+    assert authorizations(listener) == []
+    # With the secret sent along, the change is made (here by the owner: loopback is an
+    # admin's choice under the default egress policy).
+    again = admin.put(
+        f"/api/data/v1/accounts/{account_id}",
+        json={
+            "configurations": [
+                {"name": "url", "value": listener.url("/v1/")},
+                {"name": "token", "value": "sent-again", "type": "password"},
+            ]
+        },
+    )
+    assert again.status_code == 200, again.text
+    run(admin, stream.json()["id"])
+    assert authorizations(listener) == ["Bearer sent-again"]
+    # Other fields change as before.
+    renamed = editor.put(f"/api/data/v1/accounts/{account_id}", json={"displayName": "Renamed"})
+    assert renamed.status_code == 200, renamed.text

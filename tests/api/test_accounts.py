@@ -54,14 +54,21 @@ def test_secrets_are_encrypted_at_rest(admin: Api, runtime, settings) -> None:  
 
 def test_update_keeps_secrets_not_sent_and_changes_others(admin: Api) -> None:
     account_id = create(admin)["id"]
+    renamed = admin.put(f"/api/data/v1/accounts/{account_id}", json={"displayName": "Prod"})
+    assert renamed.status_code == 200
+    assert renamed.json()["displayName"] == "Prod"
+    # The host says where the password goes: moving it needs the password sent again.
+    moved = admin.put(
+        f"/api/data/v1/accounts/{account_id}", json={"configurations": {"host": "prod.local"}}
+    )
+    assert (moved.status_code, moved.json()["field"]) == (400, "configurations.password")
     response = admin.put(
         f"/api/data/v1/accounts/{account_id}",
-        json={"displayName": "Prod", "configurations": {"host": "prod.local"}},
+        json={"configurations": {"host": "prod.local", "password": "again"}},
     )
     assert response.status_code == 200
     values = {c["name"]: c["value"] for c in response.json()["configurations"]}
     assert values == {"host": "prod.local", "password": "********"}
-    assert response.json()["displayName"] == "Prod"
 
 
 def test_accounts_are_private_until_shared(admin: Api) -> None:

@@ -5,6 +5,7 @@ instance out for good)."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,7 +37,7 @@ def test_the_only_admin_cannot_revoke_their_last_token(admin: Api) -> None:
     assert refused.status_code == 409, refused.text
     body = refused.json()
     assert body["code"] == "LAST_ADMIN"
-    assert "no admin with a usable access token" in body["message"]
+    assert "no admin with an access token that does not expire" in body["message"]
     assert "headwater admin reset-token" in body["message"]
     assert admin.get("/api/content/v2/users/me").status_code == 200  # still works
 
@@ -69,6 +70,23 @@ def test_an_expired_token_does_not_count(admin: Api, runtime: Runtime) -> None:
     (first,) = [t for t in _token_ids(admin) if t != spare["id"]]
     refused = admin.delete(f"/api/data/v1/accesstokens/{first}")
     assert refused.status_code == 409, refused.text
+
+
+def test_a_token_that_will_expire_does_not_count(admin: Api) -> None:
+    """The red team's lock-out: an admin token expiring in seconds let the last lasting one
+    be revoked, then ran out. Only a token that never expires keeps the way in."""
+    expiring = admin.post(
+        "/api/data/v1/accesstokens",
+        json={"name": "soon", "expires": int((time.time() + 3600) * 1000)},
+    )
+    assert expiring.status_code == 201, expiring.text
+    (lasting,) = [t for t in _token_ids(admin) if t != expiring.json()["id"]]
+    refused = admin.delete(f"/api/data/v1/accesstokens/{lasting}")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "LAST_ADMIN"
+    spare = admin.post("/api/data/v1/accesstokens", json={"name": "lasting spare"})
+    assert admin.delete(f"/api/data/v1/accesstokens/{lasting}").status_code == 204
+    assert admin.as_(spare.json()["token"]).get("/api/content/v2/users/me").status_code == 200
 
 
 def test_non_admin_tokens_are_revoked_as_before(admin: Api) -> None:

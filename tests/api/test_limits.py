@@ -220,6 +220,45 @@ def test_nul_characters_are_refused_naming_the_field(admin: Api) -> None:
     assert names == ["Sales"]  # nothing was stored
 
 
+def test_a_lone_surrogate_is_refused_and_nothing_is_stored(admin: Api, client: Any) -> None:
+    """`"\\ud800"` is valid JSON but no character: it was a 500 on six endpoints, and an
+    account created with one was stored half-written and broke every account listing."""
+    dataset = admin.new_dataset()
+    bad = '"x\\ud800"'
+    headers = {"Content-Type": "application/json"}
+    cases = [
+        ("/api/data/v3/datasources", f'{{"name": "d", "description": {bad}}}', "description"),
+        (f"/api/query/v1/execute/{dataset}", f'{{"sql": {bad}}}', "sql"),
+        (
+            "/api/data/v1/accounts",
+            f'{{"name": "a", "dataProviderType": "x", "configurations": {{"region": {bad}}}}}',
+            "configurations.region",
+        ),
+        (
+            f"/v1/datasets/{dataset}/policies",
+            '{"name": "p", "type": "user", "users": [1], "filters": '
+            f'[{{"column": "region", "values": [{bad}], "operator": "EQUALS"}}]}}',
+            "filters[0].values[0]",
+        ),
+    ]
+    for path, body, field in cases:
+        response = admin.post(path, content=body.encode(), headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["field"] == field, response.text
+        assert "surrogate" in response.json()["message"]
+    assert admin.get("/api/data/v1/accounts").status_code == 200
+    assert admin.get("/api/data/v1/accounts").json() == []
+    pipeline = client.post(
+        "/v0/pipelines",
+        content=(
+            f'{{"name": "p", "program_code": "CREATE TABLE t (n BIGINT);", "description": {bad}}}'
+        ).encode(),
+        headers={**headers, "Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    assert pipeline.status_code == 400, pipeline.text
+    assert "surrogate" in pipeline.json()["message"]
+
+
 def test_nul_and_sizes_on_the_feldera_paths_use_its_envelope(admin: Api) -> None:
     response = admin.post("/v0/pipelines", json={"name": "p", "program_code": "x\x00"})
     assert response.status_code == 400

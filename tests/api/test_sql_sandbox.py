@@ -81,6 +81,12 @@ def test_a_cte_in_one_subquery_does_not_make_its_name_readable_in_another(
         f'WITH x AS (SELECT * FROM "{path}") SELECT * FROM x',
         f"SELECT * FROM '{path}'",
         f"SELECT * FROM read_parquet('{path}')",
+        # A recursive CTE's name is its own in the step only; in the anchor it is the catalog's.
+        "WITH RECURSIVE duckdb_views AS (SELECT sql FROM duckdb_views UNION ALL "
+        "SELECT sql FROM duckdb_views WHERE false) SELECT * FROM duckdb_views",
+        "WITH RECURSIVE pg_settings AS ((SELECT name FROM table UNION ALL SELECT name "
+        "FROM pg_settings) UNION ALL SELECT name FROM pg_settings WHERE false) "
+        "SELECT * FROM pg_settings",
     ]
     for sql in attacks:
         for response in both_apis(nell, sales, sql):
@@ -111,6 +117,8 @@ def test_the_pipeline_query_resolves_scopes_too(admin: Api, client: TestClient) 
         "SELECT * FROM (WITH pg_settings AS (SELECT 1) SELECT 1) s, pg_settings",
         "SELECT * FROM (WITH duckdb_databases AS (SELECT 1) SELECT 1) s, duckdb_databases",
         "SELECT * FROM sales, (WITH sales AS (SELECT 1) SELECT 1) s, duckdb_settings()",
+        "WITH RECURSIVE pg_settings AS (SELECT name FROM pg_settings UNION ALL "
+        "SELECT name FROM pg_settings WHERE false) SELECT * FROM pg_settings",
     ):
         answer = ask(sql)
         assert answer.status_code == 400, (sql, answer.text)
@@ -175,6 +183,12 @@ def test_a_huge_value_built_from_nothing_is_refused_at_once(admin: Api, sales: s
         "SELECT length(lpad('x', 2000000000, 'y'))",
         "SELECT length(printf('%0900000000d', 1))",
         "SELECT * FROM range(300000000)",
+        # widths and replacements from arguments, and replacements nested (factors multiply)
+        "SELECT len(printf('%*d', 1000000000, 1))",
+        "SELECT len(format('{:>{}}', 'x', 300000000))",
+        "SELECT len(replace(replace(lpad('', 1000, 'a'), 'a', lpad('', 1000, 'a')), 'a', 'b'))",
+        "SELECT len(replace(replace(region, 'n', 'nn'), 'n', 'nn')) FROM table",
+        "SELECT len(replace(region, 'n', note)) FROM table",
     ):
         started = time.monotonic()
         for response in both_apis(admin, sales, sql):
@@ -204,6 +218,11 @@ def test_a_pipeline_view_that_could_never_run_is_refused_when_sent(client: TestC
     v0 = Feldera(client, ADMIN_TOKEN)
     for view, why in (
         ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
+        (
+            "WITH RECURSIVE pg_settings AS (SELECT name FROM pg_settings UNION ALL "
+            "SELECT name FROM pg_settings WHERE false) SELECT * FROM pg_settings",
+            "pg_settings",
+        ),
         ("SELECT * FROM elsewhere", "elsewhere"),
         ("SELECT current_setting('threads')", "current_setting"),
     ):

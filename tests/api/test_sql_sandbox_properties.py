@@ -134,8 +134,23 @@ def queries(
     with_sql = ""
     if depth > 0 and draw(st.integers(0, 2)) == 0:
         name = draw(st.sampled_from(ctes))
-        body = draw(queries(readable, colliding, ctes, visible, depth - 1))
-        with_sql, visible = f"WITH {name} AS ({body}) ", (*visible, name)
+        if draw(st.booleans()):
+            body = draw(queries(readable, colliding, ctes, visible, depth - 1))
+            with_sql = f"WITH {name} AS ({body}) "
+        else:
+            # The anchor may name the CTE itself (there the name is the catalog's, or nothing);
+            # the step reads the CTE.
+            anchor = draw(st.sampled_from([name, *readable, *colliding, *visible]))
+            step = draw(
+                st.sampled_from(
+                    [f"SELECT x FROM {name} WHERE false", f"SELECT x + 1 FROM {name} WHERE x < 2"]
+                )
+            )
+            with_sql = (
+                f"WITH RECURSIVE {name}(x) AS (SELECT count(*) AS x FROM {anchor} "
+                f"UNION ALL {step}) "
+            )
+        visible = (*visible, name)
 
     def source() -> str:
         if depth > 0 and draw(st.integers(0, 2)) == 0:

@@ -87,7 +87,16 @@ def test_the_servers_own_port_and_metadata_database_are_refused() -> None:
         is_own_address=lambda address: address == own,
     )
     assert policy.refusal(8080, own) == "the server's own port"
-    assert policy.refusal(8081, own) is None
+    # Any port of the server's host: a service bound to all its interfaces is the server's.
+    assert policy.refusal(5432, own) == "the server's own host"
+    assert policy.refusal(None, own) == "the server's own host"
+    assert policy.refusal(5432, own, exempt=True) is None
+    assert (
+        EgressPolicy.build(allow=["192.0.2.2:5432"], is_own_address=lambda a: a == own).refusal(
+            5432, own
+        )
+        is None
+    )
     assert policy.refusal(8080, ip("192.0.2.3")) is None  # another machine's 8080
     assert policy.refusal(5432, ip("198.51.100.7")) == "the metadata database"
     assert policy.refusal(5432, ip("203.0.113.9"), "db.example.com") == "the metadata database"

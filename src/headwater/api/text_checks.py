@@ -3,7 +3,8 @@ of a JSON body) is checked once, here, before any route sees it.
 
 - A NUL character is refused everywhere: PostgreSQL cannot store one in text (a 500 before
   this check), and no name, SQL text or setting needs one. SQLite behaves the same, so a
-  request means the same thing on either database.
+  request means the same thing on either database. So is a lone surrogate (`"\\ud800"` in
+  JSON): valid JSON, but no character, and nothing after the decoder can encode it.
 - A string longer than its field allows is refused, naming the field. Names are at most
   `name_chars` (the 255-wide columns that store them), descriptions `description_chars`, any
   other text `text_chars`; a few fields have the fixed width of the column that stores them.
@@ -80,6 +81,12 @@ def _check_text(value: str, path: tuple[str | int, ...], limits: TextLimits) -> 
     if "\x00" in value:
         field = _shown(path)
         raise InvalidInput(f"{field} contains a NUL character (\\u0000)", field=field)
+    if not _encodable(value):
+        field = _shown(path)
+        raise InvalidInput(
+            f"{field} contains a lone surrogate (\\ud800-\\udfff), which is no character",
+            field=field,
+        )
     if len(value) <= limits.shortest:
         return
     limit = limits.limit_of(path)
@@ -90,12 +97,24 @@ def _check_text(value: str, path: tuple[str | int, ...], limits: TextLimits) -> 
         )
 
 
+def _encodable(value: str) -> bool:
+    """JSON's `"\\ud800"` decodes to a string no UTF-8 can hold: the database, DuckDB and every
+    encoder after it fail on it (500s, and once an account stored half-written)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_key(key: str, parent: tuple[str | int, ...], limits: TextLimits) -> None:
-    if "\x00" in key or len(key) > limits.text_chars:
+    if "\x00" in key or not _encodable(key) or len(key) > limits.text_chars:
         field = _shown(parent)
         raise InvalidInput(
-            f"a key in {field} holds a NUL character or is longer than {limits.text_chars} "
-            "characters",
+            f"a key in {field} holds a NUL character or a lone surrogate, or is longer than "
+            f"{limits.text_chars} characters",
             field=field,
         )
 

@@ -7,8 +7,9 @@ that was resolved to it, if any. Rules, first match decides:
 2. an operator ALLOW entry (`HEADWATER_EGRESS__ALLOW`) allows, for everyone;
 3. the built-in rules refuse, unless an admin chose the destination: loopback (127.0.0.0/8,
    ::1, and the names `localhost`, `*.localhost`), link-local (169.254.0.0/16, fe80::/10),
-   unspecified (0.0.0.0/8, ::), the server's own listening port on any of its addresses, and
-   the metadata database's host:port;
+   unspecified (0.0.0.0/8, ::), any address of the server's own host (on any port: whatever
+   else runs there, bound to all its interfaces, is as much the server's as its loopback),
+   and the metadata database's host:port;
 4. anything else is allowed.
 
 An entry is a host name (`db.example.com`, or `*.example.com` for its subdomains), an address
@@ -36,6 +37,7 @@ LOOPBACK = "loopback"
 LINK_LOCAL = "link-local"
 UNSPECIFIED = "unspecified"
 OWN_PORT = "the server's own port"
+OWN_HOST = "the server's own host"
 METADATA_DATABASE = "the metadata database"
 
 _BUILT_IN: tuple[tuple[str, tuple[IPNetwork, ...]], ...] = (
@@ -180,11 +182,10 @@ class EgressPolicy:
             for reason, networks in _BUILT_IN:
                 if any(_in(address, network) for network in networks):
                     return reason
-        if port is not None:
-            if port in self.own_ports and address is not None and self.is_own_address(address):
-                return OWN_PORT
-            if any(entry.matches(port, address, name) for entry in self.protected):
-                return METADATA_DATABASE
+        if address is not None and self.is_own_address(address):
+            return OWN_PORT if port in self.own_ports else OWN_HOST
+        if port is not None and any(entry.matches(port, address, name) for entry in self.protected):
+            return METADATA_DATABASE
         return None
 
     def check_literal(self, host: str, port: int | None, *, exempt: bool, field: str) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from headwater.connectors.config import secret_fields
 from headwater.connectors.registry import ConnectorRegistry
-from headwater.connectors.targets import destinations
+from headwater.connectors.targets import destinations, target_fields
 from headwater.domain import access
 from headwater.domain.access import AccessLevel, Grant, effective_level
-from headwater.domain.accounts import Account, keep_masked
+from headwater.domain.accounts import MASK, Account, is_secret, keep_masked
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -100,6 +101,9 @@ class Accounts:
                     {e.name: e for e in keep_masked(configuration, account.configuration)}
                 )
                 if merged != stored:
+                    self._require_secrets_with_new_targets(
+                        account.data_provider_type, stored, merged, configuration
+                    )
                     self._check_destinations(
                         actor, account.data_provider_type, list(merged.values())
                     )
@@ -109,6 +113,41 @@ class Accounts:
             uow.accounts.update(account)
             uow.commit()
             return account
+
+    def _require_secrets_with_new_targets(
+        self,
+        provider: str,
+        stored: dict[str, ConfigEntry],
+        merged: dict[str, ConfigEntry],
+        sent: list[ConfigEntry],
+    ) -> None:
+        """Whoever changes where an account's secrets go sends them again: an editor who may
+        not read the secret must not be able to point it at a host of theirs and keep it.
+        The targets are the fields the connector's spec marks; for a provider that marks
+        none (or is not installed), every field that is not a secret."""
+        spec: Mapping[str, Any] = {}
+        if provider.lower() in self._connectors.names():
+            spec = self._connectors.get(provider).spec()
+        marked = secret_fields(spec)
+        targets = set(target_fields(spec)) or {
+            name for name, entry in merged.items() if not is_secret(entry, marked)
+        }
+        moved = sorted(
+            name
+            for name in targets
+            if (stored[name].value if name in stored else None)
+            != (merged[name].value if name in merged else None)
+        )
+        if not moved:
+            return
+        fresh = {e.name for e in sent if e.value != MASK}
+        for name, entry in stored.items():
+            if is_secret(entry, marked) and name not in fresh:
+                raise InvalidInput(
+                    f"changing {', '.join(moved)} changes where this account's {name} goes: "
+                    f"send {name} again with it",
+                    field=f"configurations.{name}",
+                )
 
     def _check_destinations(
         self, actor: Principal, provider: str, configuration: list[ConfigEntry]

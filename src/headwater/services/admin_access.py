@@ -22,22 +22,26 @@ from headwater.domain.ports import UnitOfWork
 LAST_ADMIN = "LAST_ADMIN"
 
 
-def usable_admin_tokens(uow: UnitOfWork, now: datetime) -> int:
-    """How many usable tokens admins hold now; locks the admins' rows (see the module)."""
-    return uow.tokens.count_usable(uow.users.lock_admins(), now)
+def usable_admin_tokens(uow: UnitOfWork, now: datetime, lasting: bool = False) -> int:
+    """How many usable tokens admins hold now (with `lasting`, that never expire); locks the
+    admins' rows (see the module)."""
+    return uow.tokens.count_usable(uow.users.lock_admins(), now, lasting)
 
 
 @contextmanager
 def keeps_admin_access(uow: UnitOfWork, now: datetime, change: str) -> Iterator[None]:
     """Run a change (inside `uow`, before its commit) and refuse it with a 409 if it takes
-    the last usable admin token away. A change made while no admin had one already (every
-    token expired) is let through: it takes nothing away."""
-    before = usable_admin_tokens(uow, now)
+    the last admin token that never expires away. A change made while no admin had one
+    already (every admin token set to expire) is let through: it takes nothing away."""
+    # Only a token that never expires counts: one that expires in a minute would let the last
+    # lasting one go, then lock everyone out when it runs out (the red team did just that).
+    before = usable_admin_tokens(uow, now, lasting=True)
     yield
-    if before and not usable_admin_tokens(uow, now):
+    if before and not usable_admin_tokens(uow, now, lasting=True):
         raise Conflict(
-            f"{change} would leave no admin with a usable access token, and nobody could "
-            "administer Headwater any more; create another admin token first (recovery on "
-            "the server: headwater admin reset-token)",
+            f"{change} would leave no admin with an access token that does not expire, and "
+            "once the others ran out nobody could administer Headwater any more; create "
+            "another admin token without an expiry first (recovery on the server: headwater "
+            "admin reset-token)",
             code=LAST_ADMIN,
         )

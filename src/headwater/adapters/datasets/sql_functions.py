@@ -16,10 +16,12 @@ What is left out, and why (a family each, not a deny-list: anything not listed i
   between vectors, not inside one value, so the time limit could not stop them;
 - every table function but `unnest`: table functions read files, the catalog or generated rows.
 
-Functions that pad a value to a length the query names are allowed with that length a
-constant of at most `MAX_PADDED_LENGTH` (`lpad('x', 2000000000)` would build a 2 GB string in
-one uninterruptible step); `printf` and `format` likewise take a constant format string whose
-widths stay under it.
+The functions whose output can outgrow their input by a factor the query chooses (`GROWING`)
+take that factor as a small constant: a padding length of at most `MAX_PADDED_LENGTH`
+(`lpad('x', 2000000000)` would build a 2 GB string in one uninterruptible step), a constant
+format whose widths stay under it (no `%*d`, no `{:>{}}`), a constant replacement of at most
+that many characters; and a replacement may not be used inside another's arguments, where
+the factors would multiply (`replace(replace(...))`).
 
 The parser writes operators and syntax as functions too (`+`, `~~` for LIKE, `list_value` for
 `[...]`, `struct_pack` for `{...}`, `to_days` for `INTERVAL 2 DAY`); they are listed here.
@@ -198,6 +200,12 @@ MAX_PADDED_LENGTH = 1000
 PADDED_LENGTH_ARGUMENT = {"lpad": 1, "rpad": 1, "to_base": 2}
 # Function name -> the position of its format string (whose widths set a length).
 FORMAT_ARGUMENT = {"printf": 0, "format": 0}
+# Function name -> the position of the text put in place of each match.
+REPLACEMENT_ARGUMENT = {"replace": 2, "regexp_replace": 2}
+GROWING = frozenset({*PADDED_LENGTH_ARGUMENT, *FORMAT_ARGUMENT, *REPLACEMENT_ARGUMENT})
+# Those whose output is their input times a factor (per match); the others add at most the
+# constant they are given (a padding length, a field width).
+MULTIPLYING = frozenset(REPLACEMENT_ARGUMENT)
 
 # In FROM: only `unnest`, which reads the values it is given and nothing else.
 TABLE_FUNCTIONS = frozenset({"unnest"})

@@ -57,6 +57,7 @@ class _Visit:
     node: Any
     scope: frozenset[str]  # CTE names visible here, lower case
     table_function: bool = False  # a FUNCTION in FROM position
+    within: str | None = None  # the multiplying function whose arguments this is inside
 
 
 class SqlSandbox:
@@ -125,7 +126,7 @@ def _check(
         visit = stack.pop()
         node = visit.node
         if isinstance(node, list):
-            stack.extend(_Visit(item, visit.scope) for item in node)
+            stack.extend(_Visit(item, visit.scope, within=visit.within) for item in node)
         elif isinstance(node, dict):
             stack.extend(_check_node(node, visit, relations, readable, rewrite))
 
@@ -134,37 +135,47 @@ def _check_node(
     node: dict[str, Any], visit: _Visit, relations: dict[str, str], readable: str, rewrite: bool
 ) -> Iterator[_Visit]:
     scope = visit.scope
+    within = visit.within
     kind = node.get("type")
     if not isinstance(kind, str):
         kind = None  # a LogicalType (`{"id": ...}`) in a constant or a cast, not a node kind
     if "class" in node:
-        _check_expression(node, visit.table_function)
+        within = _check_expression(node, visit.table_function, within)
     elif "cte_map" in node:
         if kind not in QUERY_NODES:
             raise InvalidQuery(f"{_words(kind)} is not supported in queries")
         entries = node["cte_map"].get("map") or []
         names = [str(entry["key"]).lower() for entry in entries]
         for index, entry in enumerate(entries):
-            # A CTE sees the CTEs before it; a recursive one also itself (its node's name).
-            yield _Visit(entry["value"], scope | frozenset(names[:index]))
+            # A CTE sees the CTEs before it (a recursive one, itself: see below).
+            yield _Visit(entry["value"], scope | frozenset(names[:index]), within=within)
         scope = scope | frozenset(names)
         if kind == "RECURSIVE_CTE_NODE":
-            scope = scope | {str(node.get("cte_name", "")).lower()}
-        yield from (_Visit(v, scope) for k, v in node.items() if k != "cte_map")
+            # `anchor UNION [ALL] step`: DuckDB binds the CTE's own name in the step (`right`)
+            # only; in the anchor the name is whatever it is outside, the catalog included.
+            itself = scope | {str(node.get("cte_name", "")).lower()}
+            yield from (
+                _Visit(v, itself if k == "right" else scope, within=within)
+                for k, v in node.items()
+                if k != "cte_map"
+            )
+            return
+        yield from (_Visit(v, scope, within=within) for k, v in node.items() if k != "cte_map")
         return
     elif kind is not None:
         if kind == "BASE_TABLE":
             _check_table(node, scope, relations, readable, rewrite)
         elif kind == "TABLE_FUNCTION":
-            yield _Visit(node["function"], scope, table_function=True)
-            yield from (_Visit(v, scope) for k, v in node.items() if k != "function")
+            yield _Visit(node["function"], scope, table_function=True, within=within)
+            yield from (_Visit(v, scope, within=within) for k, v in node.items() if k != "function")
             return
         elif kind not in TABLE_REFS and kind not in OTHER_TYPED:
             raise InvalidQuery(f"{_words(kind)} is not supported in queries")
-    yield from (_Visit(value, scope) for value in node.values())
+    yield from (_Visit(value, scope, within=within) for value in node.values())
 
 
-def _check_expression(node: dict[str, Any], table_function: bool) -> None:
+def _check_expression(node: dict[str, Any], table_function: bool, within: str | None) -> str | None:
+    """Checks one expression; the multiplying function its arguments are within, if any."""
     kind = node["class"]
     if kind == "PARAMETER":
         raise InvalidQuery("query parameters ($1, ?) are not supported: write the values")
@@ -173,7 +184,7 @@ def _check_expression(node: dict[str, Any], table_function: bool) -> None:
     if kind == "TYPE" and (node.get("schema") or node.get("catalog")):
         raise InvalidQuery(f"the type {_qualified(node, 'type_name')} is not available in queries")
     if kind not in ("FUNCTION", "WINDOW"):
-        return
+        return within
     name = str(node.get("function_name", ""))
     lowered = name.lower()
     if node.get("schema") or node.get("catalog"):
@@ -181,17 +192,25 @@ def _check_expression(node: dict[str, Any], table_function: bool) -> None:
     if table_function:
         if lowered not in sql_functions.TABLE_FUNCTIONS:
             raise InvalidQuery(f"the table function {name} is not available in queries")
-        return
+        return within
     allowed = sql_functions.CALLABLE
     if kind == "WINDOW":
         allowed = sql_functions.WINDOWS | sql_functions.AGGREGATES
     if lowered not in allowed:
         raise InvalidQuery(f"the function {name} is not available in queries")
-    _check_lengths(node, name, lowered)
+    if lowered in sql_functions.GROWING:
+        _check_lengths(node, name, lowered)
+    if lowered not in sql_functions.MULTIPLYING:
+        return within
+    if within is not None:
+        # Each may multiply its input by up to MAX_PADDED_LENGTH; nested, the factors multiply.
+        raise InvalidQuery(f"{name} cannot be used inside the arguments of {within}")
+    return name
 
 
 def _check_lengths(node: dict[str, Any], name: str, lowered: str) -> None:
-    """The length a padding or formatting function produces is a small constant."""
+    """What a growing function adds is a small constant: a padding length, a format's
+    widths, a replacement."""
     limit = sql_functions.MAX_PADDED_LENGTH
     arguments = [a.get("expression") for a in node.get("arguments") or []]
     position = sql_functions.PADDED_LENGTH_ARGUMENT.get(lowered)
@@ -202,14 +221,25 @@ def _check_lengths(node: dict[str, Any], name: str, lowered: str) -> None:
     position = sql_functions.FORMAT_ARGUMENT.get(lowered)
     if position is not None and position < len(arguments):
         pattern = _constant(arguments[position])
-        if not isinstance(pattern, str) or any(
-            int(width) > limit for width in _NUMBERS.findall(pattern)
+        if (
+            not isinstance(pattern, str)
+            or "*" in pattern  # printf's `%*d`: the width from an argument
+            or _NESTED_FIELD.search(pattern)  # format's `{:>{}}`: likewise
+            or any(int(width) > limit for width in _NUMBERS.findall(pattern))
         ):
             raise InvalidQuery(
-                f"{name}: the format must be a string whose widths are up to {limit}"
+                f"{name}: the format must be a string whose widths are numbers up to {limit}"
+            )
+    position = sql_functions.REPLACEMENT_ARGUMENT.get(lowered)
+    if position is not None and position < len(arguments):
+        replacement = _constant(arguments[position])
+        if not (isinstance(replacement, str) and len(replacement) <= limit):
+            raise InvalidQuery(
+                f"{name}: the replacement must be a string of up to {limit} characters"
             )
 
 
+_NESTED_FIELD = re.compile(r"\{[^{}]*\{")
 _NUMBERS = re.compile(r"\d+")
 
 

@@ -97,14 +97,17 @@ class SqlTokenRepository:
             query = query.where(access_tokens.c.user_id == user_id)
         return [_token(row) for row in self._c.execute(query.order_by(access_tokens.c.id))]
 
-    def count_usable(self, user_ids: Sequence[int], now: datetime) -> int:
+    def count_usable(self, user_ids: Sequence[int], now: datetime, lasting: bool = False) -> int:
+        unexpired: sa.ColumnElement[bool] = access_tokens.c.expires_at.is_(None)
+        if not lasting:
+            unexpired = sa.or_(unexpired, access_tokens.c.expires_at > now)
         query = (
             sa.select(sa.func.count())
             .select_from(access_tokens)
             .where(
                 access_tokens.c.user_id.in_(list(user_ids)),
                 access_tokens.c.revoked_at.is_(None),
-                sa.or_(access_tokens.c.expires_at.is_(None), access_tokens.c.expires_at > now),
+                unexpired,
             )
         )
         return int(self._c.execute(query).scalar_one())

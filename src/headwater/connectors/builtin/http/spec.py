@@ -25,6 +25,15 @@ DEFAULTS: dict[str, Any] = {
 
 _SCALAR = {"type": ["string", "number", "integer", "boolean"]}
 
+# Headers that choose the host a request is for, or how its body is framed: a front that
+# routes by them (a shared proxy, an ingress, a CDN) would deliver the request, credentials
+# included, somewhere `url` does not say.
+_ROUTING_HEADERS = (
+    r"(?i)^(host|:authority|forwarded|x-forwarded-[a-z-]*|x-real-ip|x-original-url|"
+    r"x-rewrite-url|x-host|content-length|transfer-encoding|connection|upgrade|te|trailer|"
+    r"proxy-[a-z-]*)$"
+)
+
 SPEC: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "HTTP(S) URL",
@@ -69,7 +78,10 @@ SPEC: dict[str, Any] = {
         "headers": {
             "type": "object",
             "additionalProperties": {"type": "string"},
-            "description": 'Extra request headers (JSON: `{"Accept": "text/csv"}`).',
+            "propertyNames": {"not": {"pattern": _ROUTING_HEADERS}},
+            "description": 'Extra request headers (JSON: `{"Accept": "text/csv"}`). Not the '
+            "headers that say which host a request is for or how it is framed (`Host`, "
+            "`Forwarded`, `X-Forwarded-*`, `Content-Length`, ...): `url` decides the host.",
         },
         "params": {
             "type": "object",
@@ -141,6 +153,10 @@ SPEC: dict[str, Any] = {
         "api_key_header": {
             "type": "string",
             "minLength": 1,
+            "not": {"pattern": _ROUTING_HEADERS},
+            # Where the key goes is the account's choice: a stream could otherwise send it as
+            # `Host` and have a shared front route the request to another tenant.
+            "target": True,
             "default": DEFAULTS["api_key_header"],
         },
         "cursor_field": {
