@@ -14,6 +14,7 @@ from headwater.adapters.datasets.delta_store import DeltaDatasetStore
 from headwater.settings import Settings
 from tests.api.conftest import Api
 from tests.api.test_connector_streams import file_stream, run
+from tests.api.test_pipelines import Feldera
 from tests.api.test_uploads import Upload
 
 ROWS_SQL = "SELECT sku, qty FROM table ORDER BY sku"
@@ -277,6 +278,31 @@ def test_restore_of_a_connector_stream_rewinds_its_position(admin: Api, files: P
     assert (again["currentState"], again["rowsInserted"]) == ("SUCCESS", 1), again
     assert rows_of(admin, dataset_id) == [("a", 1), ("b", 2)]
     assert run(admin, stream_id)["rowsInserted"] == 0
+
+
+def test_a_pipeline_table_is_read_at_any_version_but_not_restored(admin: Api) -> None:
+    v0 = Feldera(admin.client, admin.token)
+    v0.create()
+    assert v0("POST", "/pipelines/shop/start").status_code == 202
+    for record in (
+        b'{"id": 1, "item": "pen", "amount": 2}',
+        b'{"id": 2, "item": "ink", "amount": 3}',
+    ):
+        pushed = v0(
+            "POST", "/pipelines/shop/ingress/orders?format=json&update_format=raw", content=record
+        )
+        assert pushed.status_code == 200, pushed.text
+    orders = {d["name"]: d["id"] for d in admin.get("/api/data/v3/datasources").json()}[
+        "shop.orders"
+    ]
+    listed = admin.get(f"/api/data/v3/datasources/{orders}/versions").json()
+    assert [(v["version"], v["rowCount"]) for v in listed] == [(1, 2), (0, 1)]
+    first = admin.post(
+        f"/api/query/v1/execute/{orders}", json={"sql": "SELECT id FROM table", "dataVersion": 0}
+    )
+    assert first.json() == [{"id": 1}]
+    refused = admin.post(f"/api/data/v3/datasources/{orders}/versions/0/restore")
+    assert (refused.status_code, refused.json()["code"]) == (409, "PIPELINE_TABLE")
 
 
 # -- the retention horizon ------------------------------------------------------------------

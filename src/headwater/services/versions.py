@@ -100,9 +100,19 @@ class Versions:
     def restore(self, actor: Principal, dataset_id: str, version: int) -> Execution:
         """Make `version` the current data as a new version; the SUCCESS execution that did.
         404 for a version the dataset never had, 410 past the retention horizon, 409 for the
-        current version or while another execution of the stream is ACTIVE."""
+        current version, for a pipeline's table, or while another execution of the stream is
+        ACTIVE."""
         with self._uow() as uow:
             authorize(uow, actor, dataset_id, access.EDIT)
+            for pipeline in uow.pipelines.all():
+                if dataset_id in pipeline.table_datasets.values():
+                    # Its connectors resume from positions in their own commits, which a
+                    # restore cannot rewind with the rows: refused rather than inconsistent.
+                    raise Conflict(
+                        f"dataset {dataset_id} is a table of pipeline {pipeline.name!r}, whose "
+                        "connectors write it; its versions can be read, not restored",
+                        code="PIPELINE_TABLE",
+                    )
         restored = self._store.version_snapshot(dataset_id, version)  # 404 / 410 before anything
         if self._store.version(dataset_id) == version:
             raise Conflict(

@@ -359,6 +359,8 @@ class DeltaDatasetStore:
                     f"version {version} is the current version already", code="VERSION_CURRENT"
                 )
             delta_versions.snapshot(path, version)  # every file still there, else 410
+            if self._pause_before_log:  # fault injection for crash tests; 0 in production
+                time.sleep(self._pause_before_log)
             try:
                 table.restore(version, commit_properties=properties)
             except DeltaError:
