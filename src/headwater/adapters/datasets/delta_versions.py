@@ -110,7 +110,8 @@ def history_page(folder: Path, current: int, limit: int, offset: int) -> list[Da
             continue
         if live is None:  # the log before it is gone: start from its own snapshot
             live = _live_at(folder, version)
-            page.append(_version(version, commit, live, None, None))
+            added, removed = _own_rows(commit)
+            page.append(_version(version, commit, live, added, removed))
             continue
         added, removed = live.apply(commit)
         page.append(_version(version, commit, live, added, removed))
@@ -123,9 +124,10 @@ def snapshot(folder: Path, version: int) -> VersionSnapshot:
     disk; else `VersionExpired`."""
     try:
         table = DeltaTable(str(folder), version=version)
-    except TableNotFoundError:
-        raise NotFound("the dataset has no data") from None
-    except (DeltaError, OSError):
+    except (TableNotFoundError, DeltaError, OSError):
+        if not (folder / "_delta_log").is_dir():  # dropped meanwhile
+            raise NotFound("the dataset has no data") from None
+        # The table is there, this version is not: the log entries behind it were cleaned up.
         raise _expired(version, "its log entry was cleaned up") from None
     files = [unquote(uri.removeprefix("file://")) for uri in table.file_uris()]
     if not all(os.path.exists(path) for path in files):
@@ -178,6 +180,16 @@ def _read_commit(folder: Path, version: int) -> _Commit | None:
         elif "remove" in action:
             commit.removes.append(action["remove"])
     return commit
+
+
+def _own_rows(commit: _Commit) -> tuple[int | None, int | None]:
+    """What a commit says by itself, without the version before it: the rows it added (each
+    `add` has its count), and those it removed only when it removed nothing."""
+    changed_adds = [a for a in commit.adds if a.get("dataChange", True)]
+    counts = [_num_records(a) for a in changed_adds]
+    added = None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
+    removes = any(r.get("dataChange", True) for r in commit.removes)
+    return added, None if removes else 0
 
 
 def _num_records(add: dict[str, Any]) -> int | None:
