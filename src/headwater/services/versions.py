@@ -130,12 +130,14 @@ class Versions:
             raise
         except Exception as exc:
             log.exception("restore of dataset %s to version %s failed", dataset_id, version)
-            self._committer.end(execution.id, ExecutionState.ERROR, error=f"restore failed: {exc}")
-            raise Conflict(
-                f"the restore of version {version} failed: {exc}",
-                code="RESTORE_FAILED",
-                executionId=execution.id,
-            ) from None
+            landed = self._store.find_commit(dataset_id, COMMIT_TAG, str(execution.id))
+            if landed is None:
+                # The storage error names server paths: logged in full, answered in words.
+                why = f"the restore of version {version} failed ({type(exc).__name__}); the "
+                why += "data is as it was"
+                self._committer.end(execution.id, ExecutionState.ERROR, error=why)
+                raise Conflict(why, code="RESTORE_FAILED", executionId=execution.id) from None
+            result = landed  # it failed after its commit landed: settled as recovery would
         self._record(dataset_id, result, restored.columns)
         return self._committer.end(execution.id, ExecutionState.SUCCESS, result=result)
 
