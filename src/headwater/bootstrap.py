@@ -63,6 +63,7 @@ from headwater.services.streams import Streams
 from headwater.services.tokens import Tokens
 from headwater.services.uploads import Uploads
 from headwater.services.users import Users
+from headwater.services.versions import Versions
 from headwater.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ def build_runtime(
     scheduler = Scheduler(
         uow, clock, me, executor, SchedulerLimits(keep_ticks=settings.scheduler.keep_ticks)
     )
+    uploads = Uploads(uow, clock, staging, committer, executions)
     services = Services(
         auth=Auth(uow, clock),
         users=Users(uow, clock),
@@ -209,7 +211,8 @@ def build_runtime(
         accounts=Accounts(uow, clock, registry, policy),
         streams=Streams(uow, clock, registry, policy),
         executions=executions,
-        uploads=Uploads(uow, clock, staging, committer, executions),
+        uploads=uploads,
+        versions=Versions(uow, store, clock, committer, uploads, me),
         committer=committer,
         connector_runs=runs,
         connectors=registry,

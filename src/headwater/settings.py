@@ -133,7 +133,8 @@ class FaultSettings(BaseSettings):
         default=0.0,
         ge=0,
         description="Seconds to wait after a commit's files join the table and before the "
-        "Delta log entry that makes them visible: the window a crash test kills the server in.",
+        "Delta log entry that makes them visible (for a restore: before its log entry): the "
+        "window a crash test kills the server in.",
     )
     pause_after_batch: float = Field(
         default=0.0,

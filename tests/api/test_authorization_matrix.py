@@ -58,6 +58,7 @@ ENDPOINTS = [
         "POST", "/api/query/v1/execute/{id}", "CAN_VIEW", lambda _: {"sql": "SELECT * FROM table"}
     ),
     Endpoint("GET", "/api/data/v3/datasources/{id}/permissions", "CAN_VIEW"),
+    Endpoint("GET", "/api/data/v3/datasources/{id}/versions", "CAN_VIEW"),
     Endpoint(
         "POST",
         "/api/data/v3/datasources/{id}/share",

@@ -37,6 +37,8 @@ def test_there_are_commands_for_every_resource() -> None:
         "dataset export",
         "dataset share",
         "dataset revoke",
+        "dataset versions",
+        "dataset restore",
         "stream ls",
         "stream show",
         "stream create",

@@ -26,6 +26,7 @@ STATUS_BY_ERROR: dict[type[errors.HeadwaterError], int] = {
     errors.PermissionDenied: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.Gone: 410,
 }
 
 # A status the HTTP layer answers itself → the stable code of its body.

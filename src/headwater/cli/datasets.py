@@ -23,7 +23,7 @@ from headwater.client._uploads import (
 )
 
 app = typer.Typer(
-    help="Datasets: create, list, load, query, export, share.",
+    help="Datasets: create, list, load, query, export, share; versions and restore.",
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
@@ -163,17 +163,90 @@ def query(
     ctx: typer.Context,
     dataset_id: DatasetId,
     sql: Annotated[str, typer.Argument(help="One SELECT; the dataset is `table`.")],
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            min=0,
+            help="Read this version of the data (see `headwater dataset versions`).",
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
     """Run SQL over a dataset and print the rows as a table.
 
     Example: headwater dataset query 3f2c... "SELECT region, SUM(amount) FROM table GROUP BY 1"
     """
-    result = client(ctx).datasets.query(dataset_id, sql)
+    result = client(ctx).datasets.query(dataset_id, sql, version=version)
     if json:
         return out.print_json(result.rows)
     out.table(result.columns, [list(row.values()) for row in result.rows])
     out.stderr().print(f"{len(result):,} rows", highlight=False)
+    return None
+
+
+@app.command("versions")
+@handles_errors
+def versions(
+    ctx: typer.Context, dataset_id: DatasetId, limit: Limit = None, json: Json = False
+) -> None:
+    """List the versions of a dataset's data, newest first: what each load did, and who.
+
+    Example: headwater dataset versions 3f2c...
+    """
+    listed = client(ctx).datasets.versions(dataset_id, limit=limit)
+    if json:
+        return out.print_json(dump(listed))
+    out.table(
+        ["VERSION", "TIME", "OPERATION", "ADDED", "REMOVED", "ROWS", "EXECUTION", "BY", "STATE"],
+        [
+            (
+                v.version,
+                v.time,
+                v.operation + (f" of {v.restored_from}" if v.restored_from is not None else ""),
+                v.rows_added,
+                v.rows_removed,
+                v.row_count,
+                v.execution_id,
+                v.user_name,
+                "current" if v.current else "expired" if v.expired else "",
+            )
+            for v in listed
+        ],
+    )
+    return None
+
+
+@app.command("restore")
+@handles_errors
+def restore(
+    ctx: typer.Context,
+    dataset_id: DatasetId,
+    version: Annotated[int, typer.Argument(min=0, help="The version to make current again.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    json: Json = False,
+) -> None:
+    """Make an older version the current data, as a new version (the versions after it stay
+    in the history and can be restored in turn).
+
+    Example: headwater dataset restore 3f2c... 4 --yes
+    """
+    hw = client(ctx)
+    if not yes:
+        dataset = hw.datasets.get(dataset_id)
+        typer.confirm(
+            f"Make version {version} the current data of {dataset.name!r} "
+            f"(now version {dataset.data_version})?",
+            abort=True,
+        )
+    execution = hw.datasets.restore(dataset_id, version)
+    if json:
+        return out.print_json(execution.raw)
+    out.stderr().print(
+        f"restored version {version} as version {execution.data_version} "
+        f"({execution.rows:,} rows, execution {execution.id})",
+        highlight=False,
+    )
     return None
 
 

@@ -17,6 +17,7 @@ from headwater.client._exceptions import (
     Conflict,
     ExecutionFailed,
     Forbidden,
+    Gone,
     HeadwaterError,
     InvalidQuery,
     NotFound,
@@ -48,6 +49,7 @@ from headwater.client._models import (
     Token,
     UploadResult,
     User,
+    Version,
 )
 from headwater.client._pipeline_models import (
     ConnectorStats,
@@ -74,6 +76,7 @@ __all__ = [
     "Execution",
     "ExecutionFailed",
     "Forbidden",
+    "Gone",
     "Group",
     "HeadwaterError",
     "HistoryEntry",
@@ -101,5 +104,6 @@ __all__ = [
     "UploadProgress",
     "UploadResult",
     "User",
+    "Version",
     "WaitTimeout",
 ]

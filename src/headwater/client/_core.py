@@ -29,6 +29,7 @@ BY_STATUS: dict[int, type[errors.APIError]] = {
     403: errors.Forbidden,
     404: errors.NotFound,
     409: errors.Conflict,
+    410: errors.Gone,
     429: errors.RateLimited,
 }
 BY_CODE: dict[str, type[errors.APIError]] = {
@@ -128,6 +129,7 @@ def _generic_code(status: int) -> str:
         403: "FORBIDDEN",
         404: "NOT_FOUND",
         409: "CONFLICT",
+        410: "GONE",
         429: "RATE_LIMITED",
     }.get(status, "INTERNAL" if status >= 500 else "HTTP_ERROR")
 

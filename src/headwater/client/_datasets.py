@@ -1,4 +1,5 @@
-"""Datasets: create, read, list, update, delete, share, revoke, permissions, query, export."""
+"""Datasets: create, read, list, update, delete, share, revoke, permissions, query, export,
+and their data versions (list, restore)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import IO, Any
 import anyio
 
 from headwater.client._core import Call
-from headwater.client._models import Dataset, Permission, QueryResult
+from headwater.client._models import Dataset, Execution, Permission, QueryResult, Version
 from headwater.client._resource import (
     AsyncResource,
     ColumnsIn,
@@ -93,13 +94,28 @@ def permissions_call(dataset_id: str) -> Call[list[Permission]]:
     return Call("GET", f"{BASE}/{dataset_id}/permissions", _permissions)
 
 
-def query_call(dataset_id: str, sql: str) -> Call[QueryResult]:
+def query_call(dataset_id: str, sql: str, version: int | None = None) -> Call[QueryResult]:
+    body: dict[str, Any] = {"sql": sql}
+    if version is not None:
+        body["dataVersion"] = version
     return Call(
         "POST",
         f"/api/query/v1/execute/{dataset_id}",
-        lambda body: QueryResult(rows=body or []),
-        json={"sql": sql},
+        lambda answer: QueryResult(rows=answer or []),
+        json=body,
     )
+
+
+def versions_call(dataset_id: str) -> Callable[[int, int], Call[list[Version]]]:
+    def fetch(limit: int, offset: int) -> Call[list[Version]]:
+        params = {"limit": limit, "offset": offset}
+        return Call("GET", f"{BASE}/{dataset_id}/versions", Version.list_from_wire, params=params)
+
+    return fetch
+
+
+def restore_call(dataset_id: str, version: int) -> Call[Execution]:
+    return Call("POST", f"{BASE}/{dataset_id}/versions/{version}/restore", Execution.from_wire)
 
 
 def export_call(dataset_id: str, include_header: bool) -> Call[None]:
@@ -158,9 +174,20 @@ class Datasets(SyncResource):
     def permissions(self, dataset_id: str) -> builtins.list[Permission]:
         return self._t.send(permissions_call(dataset_id))
 
-    def query(self, dataset_id: str, sql: str) -> QueryResult:
-        """`sql` names the dataset as `table`: `SELECT region, SUM(n) FROM table GROUP BY 1`."""
-        return self._t.send(query_call(dataset_id, sql))
+    def query(self, dataset_id: str, sql: str, *, version: int | None = None) -> QueryResult:
+        """`sql` names the dataset as `table`: `SELECT region, SUM(n) FROM table GROUP BY 1`.
+        `version`: read that version of the data (see `versions`) rather than the current."""
+        return self._t.send(query_call(dataset_id, sql, version))
+
+    def versions(self, dataset_id: str, *, limit: int | None = None) -> builtins.list[Version]:
+        """The data's versions, newest first (paged through), or the first `limit`."""
+        return self._t.collect(versions_call(dataset_id), PAGE, limit)
+
+    def restore(self, dataset_id: str, version: int) -> Execution:
+        """Make `version` the current data again, as a new version (needs CAN_EDIT). The
+        execution that did it; `NotFound`, `Conflict` or `Gone` (VERSION_EXPIRED) when it
+        cannot."""
+        return self._t.send(restore_call(dataset_id, version))
 
     def export(
         self,
@@ -228,8 +255,16 @@ class AsyncDatasets(AsyncResource):
     async def permissions(self, dataset_id: str) -> builtins.list[Permission]:
         return await self._t.send(permissions_call(dataset_id))
 
-    async def query(self, dataset_id: str, sql: str) -> QueryResult:
-        return await self._t.send(query_call(dataset_id, sql))
+    async def query(self, dataset_id: str, sql: str, *, version: int | None = None) -> QueryResult:
+        return await self._t.send(query_call(dataset_id, sql, version))
+
+    async def versions(
+        self, dataset_id: str, *, limit: int | None = None
+    ) -> builtins.list[Version]:
+        return await self._t.collect(versions_call(dataset_id), PAGE, limit)
+
+    async def restore(self, dataset_id: str, version: int) -> Execution:
+        return await self._t.send(restore_call(dataset_id, version))
 
     async def export(
         self,

@@ -12,6 +12,7 @@ HeadwaterError                 base of every error this client raises
 │   ├── Forbidden              403: visible to you, but not yours to change
 │   ├── NotFound               404: does not exist, or you may not know it does
 │   ├── Conflict               409: valid, but not in the current state
+│   ├── Gone                   410: it was there, but is past its retention (an expired version)
 │   ├── RateLimited            429: slow down (`retry_after` seconds, when the server says)
 │   └── ServerError            5xx: the server failed; quote `toe` in a report
 ├── ExecutionFailed            an execution ended ERROR or ABORTED (`execution` holds it)
@@ -44,6 +45,7 @@ __all__ = [
     "Conflict",
     "ExecutionFailed",
     "Forbidden",
+    "Gone",
     "HeadwaterError",
     "InvalidQuery",
     "NotFound",
@@ -154,6 +156,11 @@ class NotFound(APIError):
 
 class Conflict(APIError):
     """409: valid, but not in the current state (e.g. an execution already finished)."""
+
+
+class Gone(APIError):
+    """410: it existed, but is past its retention and cannot come back (`code`
+    VERSION_EXPIRED: a data version whose files were vacuumed)."""
 
 
 class RateLimited(APIError):

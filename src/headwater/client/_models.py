@@ -32,6 +32,7 @@ __all__ = [
     "Token",
     "UploadResult",
     "User",
+    "Version",
 ]
 
 FINISHED = frozenset({"SUCCESS", "ERROR", "ABORTED"})
@@ -106,6 +107,27 @@ class Dataset(Wire):
     def _tags(cls, value: Any) -> Any:
         # Domo sends tags as a JSON-encoded list
         return json.loads(value) if isinstance(value, str) and value.strip() else value or []
+
+
+class Version(Wire):
+    """One version of a dataset's data, as `Datasets.versions` lists them (newest first).
+    An `expired` version is past the retention horizon: it can be neither read nor restored."""
+
+    version: int
+    time: datetime | None = None
+    operation: str
+    rows_added: int | None = Field(default=None, alias="rowsAdded")
+    rows_removed: int | None = Field(default=None, alias="rowsRemoved")
+    row_count: int | None = Field(default=None, alias="rowCount")
+    execution_id: int | None = Field(default=None, alias="executionId")
+    stream_id: int | None = Field(default=None, alias="streamId")
+    user_id: int | None = Field(default=None, validation_alias=AliasPath("user", "id"))
+    user_name: str | None = Field(default=None, validation_alias=AliasPath("user", "name"))
+    restored_from: int | None = Field(default=None, alias="restoredFrom")
+    current: bool = False
+    expired: bool = False
+
+    _times = field_validator("time", mode="before")(_moment)
 
 
 class Execution(Wire):

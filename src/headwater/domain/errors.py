@@ -7,7 +7,9 @@ HeadwaterError
 ├── Unauthenticated       no token, or one that is wrong, expired or revoked (401)
 ├── PermissionDenied      known to the caller, but not theirs to do (403)
 ├── NotFound              does not exist, or the caller may not know it does (404)
-└── Conflict              valid, but not in the current state (409)
+├── Conflict              valid, but not in the current state (409)
+└── Gone                  existed, but is past its retention and cannot come back (410)
+    └── VersionExpired    a data version whose files were vacuumed (or log cleaned up)
 
 Pipelines add: UnknownPipeline, UnknownTable, UnknownConnector (NotFound); InvalidProgram,
 InvalidAction (InvalidInput); RecordErrors (BadData); DuplicateName, PipelineBusy,
@@ -56,6 +58,17 @@ class NotFound(HeadwaterError):
 
 class Conflict(HeadwaterError):
     code = "CONFLICT"
+
+
+class Gone(HeadwaterError):
+    code = "GONE"
+
+
+class VersionExpired(Gone):
+    """A dataset version past the retention horizon: some of its data files were vacuumed,
+    or the log entries describing it were cleaned up. It can be neither read nor restored."""
+
+    code = "VERSION_EXPIRED"
 
 
 class DatasetChanged(Conflict):

@@ -22,6 +22,7 @@ from headwater.domain.streams import Stream
 from headwater.domain.ticks import Tick
 from headwater.domain.tokens import AccessToken, TokenHolder
 from headwater.domain.users import Group, User
+from headwater.domain.versions import DataVersion, VersionSnapshot
 
 
 class UserRepository(Protocol):
@@ -377,6 +378,28 @@ class DatasetStore(Protocol):
     def compact(self, dataset_id: str, min_files: int, retention_hours: float) -> int:
         """Rewrite small files into big ones once there are `min_files`; vacuum files that
         left the table more than `retention_hours` ago. Returns the files removed."""
+        ...
+
+    # -- versions ---------------------------------------------------------------------
+    def versions(self, dataset_id: str, limit: int, offset: int) -> list[DataVersion]:
+        """The table's versions, newest first (`offset` from the current one), with the rows
+        each added and removed and whether it expired."""
+        ...
+
+    def version_snapshot(self, dataset_id: str, version: int) -> VersionSnapshot:
+        """The files and schema of one version: `NotFound` if the table never had it,
+        `VersionExpired` if it is past the retention horizon."""
+        ...
+
+    def restore(self, dataset_id: str, version: int, metadata: dict[str, str]) -> CommitResult:
+        """One commit that makes `version`'s data (and schema) current again, tagged with
+        `metadata`. `Conflict` if it is the current version, as `version_snapshot` else."""
+        ...
+
+    def metadata_as_of(
+        self, dataset_id: str, version: int, key: str, value: str
+    ) -> dict[str, str] | None:
+        """The metadata of the newest commit at or before `version` whose `key` is `value`."""
         ...
 
 

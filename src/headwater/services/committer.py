@@ -23,6 +23,7 @@ from headwater.domain.ports import (
     StagedFile,
     UnitOfWorkFactory,
 )
+from headwater.domain.versions import METHOD_TAG
 from headwater.services.datasets import Datasets
 from headwater.services.retries import ScheduledRetries
 
@@ -104,7 +105,11 @@ class Committer:
                 files,
                 method,
                 key_columns,
-                metadata={**(metadata or {}), COMMIT_TAG: str(execution.id)},
+                metadata={
+                    **(metadata or {}),
+                    COMMIT_TAG: str(execution.id),
+                    METHOD_TAG: method.value,  # what the version list calls the commit
+                },
             )
         except HeadwaterError as exc:
             self._store.remove_orphans(execution.dataset_id, prefix)

@@ -24,6 +24,7 @@ from headwater.services.streams import Streams
 from headwater.services.tokens import Tokens
 from headwater.services.uploads import Uploads
 from headwater.services.users import Users
+from headwater.services.versions import Versions
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Services:
     streams: Streams
     executions: Executions
     uploads: Uploads
+    versions: Versions
     committer: Committer
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry

@@ -11,7 +11,9 @@ from headwater.domain.access import AccessLevel
 from headwater.domain.datasets import Column, Dataset, UpdateMethod, validate_columns
 from headwater.domain.errors import Conflict, InvalidInput, PermissionDenied
 from headwater.domain.ports import Clock, CommitResult, DatasetStore, UnitOfWorkFactory
+from headwater.domain.streams import Stream
 from headwater.domain.users import Principal
+from headwater.domain.versions import USER_TAG
 from headwater.services.dataset_access import authorize
 
 MAX_PAGE = 1000
@@ -24,6 +26,7 @@ class DatasetView:
     dataset: Dataset
     level: AccessLevel
     owner_name: str
+    stream: Stream | None = None  # what feeds it (provider, transport); None: nothing yet
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ class Datasets:
         with self._uow() as uow:
             dataset, level = authorize(uow, actor, dataset_id, access.VIEW)
             owner = uow.users.find(dataset.owner_id)
-        return DatasetView(dataset, level, owner.display_name if owner else "")
+            stream = uow.streams.find(dataset.stream_id) if dataset.stream_id else None
+        return DatasetView(dataset, level, owner.display_name if owner else "", stream)
 
     def page(
         self,
@@ -95,6 +99,8 @@ class Datasets:
             )
             views = []
             owners: dict[int, str] = {}
+            fed = [d.id for d in datasets if d.stream_id is not None]
+            streams = {s.dataset_id: s for s in uow.streams.page(fed, len(fed), 0)} if fed else {}
             for dataset in datasets:
                 level = access.effective_level(
                     actor, dataset.owner_id, uow.datasets.grants(dataset.id)
@@ -103,7 +109,12 @@ class Datasets:
                     owner = uow.users.find(dataset.owner_id)
                     owners[dataset.owner_id] = owner.display_name if owner else ""
                 views.append(
-                    DatasetView(dataset, level or AccessLevel.CAN_VIEW, owners[dataset.owner_id])
+                    DatasetView(
+                        dataset,
+                        level or AccessLevel.CAN_VIEW,
+                        owners[dataset.owner_id],
+                        streams.get(dataset.id),
+                    )
                 )
             return views
 
@@ -134,8 +145,9 @@ class Datasets:
             dataset.updated_at = self._clock.now()
             uow.datasets.update(dataset)
             owner = uow.users.find(dataset.owner_id)
+            stream = uow.streams.find(dataset.stream_id) if dataset.stream_id else None
             uow.commit()
-        return DatasetView(dataset, level, owner.display_name if owner else "")
+        return DatasetView(dataset, level, owner.display_name if owner else "", stream)
 
     def delete(self, actor: Principal, dataset_id: str, hard: bool = False) -> None:
         """Soft delete hides the dataset and keeps its files; hard delete removes both."""
@@ -159,7 +171,9 @@ class Datasets:
             dataset, _ = authorize(uow, actor, dataset_id, access.EDIT)
         table = tabular.decode_row(values, dataset.columns, delimiter)
         columns = dataset.columns or tabular.columns_from_arrow(table.schema)
-        result = self._store.commit(dataset_id, columns, table, UpdateMethod.APPEND)
+        result = self._store.commit(
+            dataset_id, columns, table, UpdateMethod.APPEND, metadata={USER_TAG: str(actor.id)}
+        )
         self.record_commit(dataset_id, result, columns)
         return result
 

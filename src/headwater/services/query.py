@@ -1,4 +1,5 @@
-"""SQL over one dataset, in the sandbox the query engine provides, and CSV export.
+"""SQL over one dataset (its current data, or an older version), in the sandbox the query
+engine provides, and CSV export.
 
 Both read paths apply the caller's PDP row filter (`services.policies`): the engine filters
 the dataset before the SQL, or the export, reads a row of it.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from headwater.domain import access
+from headwater.domain.errors import DatasetChanged
 from headwater.domain.ports import DatasetStore, QueryEngine, QueryResult, UnitOfWorkFactory
 from headwater.domain.users import Principal
 from headwater.services.dataset_access import authorize
@@ -24,12 +26,27 @@ class Query:
         self._store = store
         self._engine = engine
 
-    def execute(self, actor: Principal, dataset_id: str, sql: str) -> QueryResult:
+    def execute(
+        self, actor: Principal, dataset_id: str, sql: str, version: int | None = None
+    ) -> QueryResult:
+        """`version`: read that version of the data (time travel) instead of the current one,
+        with its own schema, under the caller's row policies as they are now."""
         with self._uow() as uow:
             dataset, level = authorize(uow, actor, dataset_id, access.VIEW)
             row_filter = row_filter_in(uow, actor, dataset, level)
-        files = self._store.data_files(dataset_id)
         names = {*TABLE_ALIASES, dataset.id.lower(), dataset.name.lower()}
+        if version is not None:
+            # A version is just another file set: the engine's sandbox, its database per file
+            # set and the policy slices apply to it as to the current one.
+            snapshot = self._store.version_snapshot(dataset_id, version)
+            try:
+                return self._engine.query(
+                    sql, snapshot.files, snapshot.columns, names, row_filter=row_filter
+                )
+            except DatasetChanged:  # a file went as the query started: vacuumed, so a 410
+                self._store.version_snapshot(dataset_id, version)
+                raise
+        files = self._store.data_files(dataset_id)
         return self._engine.query(sql, files, dataset.columns or [], names, row_filter=row_filter)
 
     def export_csv(

@@ -25,9 +25,11 @@ from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from headwater.adapters.datasets import delta_versions
 from headwater.domain.datasets import Column, UpdateMethod
-from headwater.domain.errors import BadData, InvalidInput
+from headwater.domain.errors import BadData, Conflict, InvalidInput, NotFound
 from headwater.domain.ports import CommitResult, StagedFile
+from headwater.domain.versions import DataVersion, VersionSnapshot
 from headwater.tabular.types import arrow_schema
 
 HISTORY_WINDOWS = (200, 20_000, None)
@@ -333,6 +335,64 @@ class DeltaDatasetStore:
             if limit is None or len(entries) < limit:
                 return None
         return None
+
+    # -- versions: listing, time travel, restore (`delta_versions` reads the log) ----------
+    def versions(self, dataset_id: str, limit: int, offset: int) -> list[DataVersion]:
+        current = self._current_version(dataset_id)
+        if current is None:
+            return []
+        return delta_versions.history_page(self._path(dataset_id), current, limit, offset)
+
+    def version_snapshot(self, dataset_id: str, version: int) -> VersionSnapshot:
+        self._check_version(dataset_id, version, self._current_version(dataset_id))
+        return delta_versions.snapshot(self._path(dataset_id), version)
+
+    def restore(self, dataset_id: str, version: int, metadata: dict[str, str]) -> CommitResult:
+        path = self._path(dataset_id)
+        properties = CommitProperties(custom_metadata=metadata)
+        with self._lock(dataset_id):
+            table = self._table(dataset_id)
+            current = None if table is None else table.version()
+            self._check_version(dataset_id, version, current)
+            if table is None or version == current:
+                raise Conflict(
+                    f"version {version} is the current version already", code="VERSION_CURRENT"
+                )
+            delta_versions.snapshot(path, version)  # every file still there, else 410
+            if self._pause_before_log:  # fault injection for crash tests; 0 in production
+                time.sleep(self._pause_before_log)
+            try:
+                table.restore(version, commit_properties=properties)
+            except DeltaError:
+                delta_versions.snapshot(path, version)  # a vacuum got there first: 410
+                raise
+            table = DeltaTable(str(path))
+        rows = _row_count(table)
+        return CommitResult(
+            version=table.version(), row_count=rows, rows_written=rows, bytes_written=0
+        )
+
+    def metadata_as_of(
+        self, dataset_id: str, version: int, key: str, value: str
+    ) -> dict[str, str] | None:
+        table = self._table(dataset_id)
+        return None if table is None else delta_versions.metadata_as_of(table, version, key, value)
+
+    def _current_version(self, dataset_id: str) -> int | None:
+        # `data_files` keeps the table open and up to date; its version is the current one.
+        if self.data_files(dataset_id) is None:
+            return None
+        snapshot = self._snapshots.get(dataset_id)
+        return snapshot.table.version() if snapshot is not None else self.version(dataset_id)
+
+    @staticmethod
+    def _check_version(dataset_id: str, version: int, current: int | None) -> None:
+        if current is None or not 0 <= version <= current:
+            latest = "it has no data yet" if current is None else f"the latest is {current}"
+            raise NotFound(
+                f"dataset {dataset_id} has no version {version} ({latest})",
+                code="VERSION_NOT_FOUND",
+            )
 
     def drop(self, dataset_id: str) -> None:
         with self._lock(dataset_id):

@@ -12,9 +12,10 @@ from headwater.api.domo import (
     streams,
     tokens,
     users,
+    versions,
 )
 
 router = APIRouter()
-for module in (users, groups, tokens, datasources, query, streams, accounts, providers):
+for module in (users, groups, tokens, datasources, versions, query, streams, accounts, providers):
     router.include_router(module.router)
 router.include_router(exports.router)

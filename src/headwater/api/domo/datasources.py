@@ -20,7 +20,7 @@ from headwater.api.ranges import Id, PartId, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
-from headwater.domain.streams import parse_update_method
+from headwater.domain.streams import Stream, parse_update_method
 from headwater.services.dataset_access import AccessEntry
 from headwater.services.datasets import DatasetChanges, DatasetView
 
@@ -118,16 +118,36 @@ def columns_json(columns: list[Column] | None) -> list[dict[str, str]]:
     return [{"type": c.type.value, "name": c.name} for c in columns or []]
 
 
+UPLOAD_PROVIDER = {
+    "displayType": "api",
+    "dataProviderType": "api",
+    "type": "API",
+    "transportType": "API",
+}
+
+
+def provider_json(stream: Stream | None) -> dict[str, str]:
+    """What feeds the dataset, in Domo's four fields. A connector's dataset names its
+    provider's key in three of them (`"type": "covid-19"` as much as `"dataProviderType"`) and
+    its transport in the fourth; an upload (API) stream, or none yet, is Domo's "api"/"API"."""
+    if stream is None or stream.transport.is_upload:
+        return dict(UPLOAD_PROVIDER)
+    key = stream.data_provider_key
+    return {
+        "displayType": key,
+        "dataProviderType": key,
+        "type": key,
+        "transportType": stream.transport.type.upper(),
+    }
+
+
 def datasource_json(view: DatasetView, parts: set[str] | None = None) -> dict[str, Any]:
     ds = view.dataset
     body: dict[str, Any] = {
         "id": ds.id,
         "name": ds.name,
         "description": ds.description,
-        "displayType": "api",
-        "dataProviderType": "api",
-        "type": "API",
-        "transportType": "API",
+        **provider_json(view.stream),
         "owner": {"id": str(ds.owner_id), "name": view.owner_name, "type": "USER", "group": False},
         "rowCount": ds.row_count,
         "columnCount": ds.column_count,

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
-from headwater.api.domo.query import QueryRequest, json_value, sql_text
+from headwater.api.domo.query import VERSION_GONE, QueryRequest, json_value, sql_text
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.openapi_bodies import CSV_BODY
 from headwater.domain.datasets import UpdateMethod
@@ -108,12 +108,17 @@ def export_data(
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.post("/v1/datasets/query/execute/{dataset_id}", response_model=dict[str, Any])
+@router.post(
+    "/v1/datasets/query/execute/{dataset_id}",
+    response_model=dict[str, Any],
+    responses=VERSION_GONE,
+)
 def query(
     dataset_id: str, body: QueryRequest, caller: DataCaller, services: ServicesDep
 ) -> JSONResponse:
-    """JSON-ready as built: sent as it is, without FastAPI's pass over a returned value."""
-    result = services.query.execute(caller, dataset_id, sql_text(body.sql))
+    """JSON-ready as built: sent as it is, without FastAPI's pass over a returned value.
+    `dataVersion` reads that version of the data, as on the product path."""
+    result = services.query.execute(caller, dataset_id, sql_text(body.sql), body.dataVersion)
     types = [domo_type(t) for t in result.types]
     content = {
         "datasource": dataset_id,

@@ -50,6 +50,7 @@ BY_CLASS: dict[type[errors.HeadwaterError], tuple[int, str]] = {
     errors.PermissionDenied: (403, "InsufficientPermissions"),
     errors.NotFound: (404, "NotFound"),
     errors.Conflict: (409, "Conflict"),
+    errors.Gone: (410, "Gone"),
 }
 
 
