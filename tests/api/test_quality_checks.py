@@ -511,6 +511,8 @@ def test_a_dataset_commit_that_fails_takes_its_quarantined_rows_back(admin: Api)
     )
     assert failed["currentState"] == "ERROR"
     assert "commit failed" in failed["errors"][-1]["message"]
+    assert failed["quarantine"] is None  # the rows it sent there were taken back
+    assert failed["checkResults"][0]["failingRows"] == 1
     quarantine_id = admin.get(f"/api/data/v3/datasources/{scene.dataset_id}/checks").json()[
         "quarantineDatasetId"
     ]

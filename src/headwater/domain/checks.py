@@ -207,8 +207,7 @@ def define(specs: Sequence[CheckSpec], columns: Sequence[Column]) -> list[Check]
         name = _name(spec.name, where)
         if name.lower() in names:
             raise InvalidInput(
-                f"{where}.name {name!r} is taken by another check; names must differ "
-                "(any case)",
+                f"{where}.name {name!r} is taken by another check; names must differ (any case)",
                 field=f"{where}.name",
             )
         names.add(name.lower())
@@ -508,6 +507,10 @@ class CheckReport:
         `checkResults`, shown only to callers who may read every row of the dataset."""
         found = "; ".join(f"quality check {r.name!r} failed: {r.message}" for r in self.failed)
         return f"{found} (nothing was committed; sample rows are in checkResults)"
+
+    def taken_back(self) -> CheckReport:
+        """The report once the quarantined rows left the quarantine dataset again."""
+        return CheckReport(self.on_failure, self.results)
 
     def without_samples(self) -> CheckReport:
         results = tuple(

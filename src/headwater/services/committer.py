@@ -164,7 +164,7 @@ class Committer:
         error = exc.message if isinstance(exc, HeadwaterError) else f"{what}: {exc}"
         if self._gate is not None:
             try:
-                self._gate.undo(execution.id, report)
+                report = self._gate.undo(execution.id, report)
             except Exception as undo_error:
                 # Never silent: the execution says where its quarantined rows remain.
                 log.exception("undoing the quarantine of execution %s failed", execution.id)
@@ -218,9 +218,12 @@ class Committer:
             found = self._store.find_commit(execution.dataset_id, COMMIT_TAG, str(execution.id))
             if found is None:
                 self._store.remove_orphans(execution.dataset_id, orphan_prefix(execution.id))
+                report = execution.check_report
                 if self._gate is not None:  # rows it quarantined leave with it: neither
-                    self._gate.undo(execution.id, execution.check_report)
-                settled.append(self.end(execution.id, ExecutionState.ERROR, error=INTERRUPTED))
+                    report = self._gate.undo(execution.id, report)
+                settled.append(
+                    self.end(execution.id, ExecutionState.ERROR, error=INTERRUPTED, report=report)
+                )
                 continue
             if self._gate is not None:  # landed: its quarantine commit, made before, did too
                 self._gate.settle(execution.id, execution.check_report)

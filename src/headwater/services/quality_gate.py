@@ -159,16 +159,17 @@ class QualityGate:
                 f"_execution is {execution_id} there"
             ) from exc
 
-    def undo(self, execution_id: int, report: CheckReport | None) -> None:
+    def undo(self, execution_id: int, report: CheckReport | None) -> CheckReport | None:
         """Take this execution's rows out of the quarantine dataset again (its own commit did
-        not land). Safe to repeat: a second undo finds nothing left to remove."""
+        not land); the report to keep, which no longer says rows went there. Safe to repeat:
+        a second undo finds nothing left to remove."""
         if report is None or report.quarantine_dataset_id is None:
-            return
+            return report
         target = report.quarantine_dataset_id
         if self._store.find_commit(target, COMMIT_TAG, str(execution_id)) is None:
             # Never committed: only its files may be there, referenced by no version.
             self._store.remove_orphans(target, orphan_prefix(execution_id))
-            return
+            return report.taken_back()
         result = self._store.delete_rows(
             target, EXECUTION_COLUMN, execution_id, metadata={REVERT_TAG: str(execution_id)}
         )
@@ -181,6 +182,7 @@ class QualityGate:
                 result.rows_written,
                 target,
             )
+        return report.taken_back()
 
     def settle(self, execution_id: int, report: CheckReport | None) -> None:
         """The execution's own commit landed (recovery): note the quarantine commit, made
