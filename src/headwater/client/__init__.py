@@ -31,6 +31,9 @@ from headwater.client._exceptions import (
 )
 from headwater.client._models import (
     Account,
+    Check,
+    CheckResult,
+    Checks,
     Column,
     ConfigEntry,
     Connector,
@@ -64,6 +67,9 @@ __all__ = [
     "AsyncClient",
     "BadData",
     "BadRequest",
+    "Check",
+    "CheckResult",
+    "Checks",
     "Client",
     "Column",
     "ConfigEntry",
