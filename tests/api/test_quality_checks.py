@@ -584,3 +584,14 @@ def test_connector_runs_are_gated_like_uploads(
         json={"sql": "SELECT MIN(qty) AS lo, COUNT(*) AS n FROM table"},
     ).json()
     assert sent == [{"lo": 15, "n": 5}]
+
+
+def test_the_one_row_append_cannot_pass_by_the_checks(admin: Api) -> None:
+    scene = Scene(admin)
+    url = f"/api/data/v3/datasources/{scene.dataset_id}/uploads"
+    row = {"values": "1,east,1,s1,2024-01-01 00:00:00"}
+    assert admin.post(url, json=row).status_code == 200  # no checks yet: appended
+    scene.set_checks([not_null()])
+    refused = admin.post(url, json=row)
+    assert (refused.status_code, refused.json()["code"]) == (409, "DATASET_HAS_CHECKS")
+    assert scene.dataset()["rowCount"] == 1
