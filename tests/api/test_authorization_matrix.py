@@ -58,6 +58,8 @@ ENDPOINTS = [
         "POST", "/api/query/v1/execute/{id}", "CAN_VIEW", lambda _: {"sql": "SELECT * FROM table"}
     ),
     Endpoint("GET", "/api/data/v3/datasources/{id}/permissions", "CAN_VIEW"),
+    Endpoint("GET", "/api/data/v3/datasources/{id}/checks", "CAN_VIEW"),
+    Endpoint("PUT", "/api/data/v3/datasources/{id}/checks", "CAN_EDIT", lambda _: {"checks": []}),
     Endpoint(
         "POST",
         "/api/data/v3/datasources/{id}/share",
