@@ -19,6 +19,7 @@ forbid it); a UNIQUE key with a NULL in it is not compared.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,10 @@ MAX_VALUES = 1000
 MAX_PATTERN_CHARS = 1000
 NAME_CHARS = 255
 MAX_SAMPLES = 10
-SAMPLE_TEXT_CHARS = 1000  # a longer text value in a sample row is cut (the row is evidence)
+SAMPLE_TEXT_CHARS = 200  # a longer text value in a sample row is cut (the row is evidence)
+SAMPLE_BYTES = 256 * 1024  # all sample rows of one execution, as JSON: past it, no more
+MAX_AGE_HOURS = 1_000_000  # FRESHNESS: about 114 years
+DECIMAL_DIGITS = 38  # DECIMAL values: at most this many digits, as the column holds
 
 QUARANTINE_SUFFIX = " (quarantine)"
 REASON_COLUMN = "_check"  # in the quarantine dataset: the checks the row failed
@@ -295,10 +299,10 @@ def _define(
         isinstance(hours, bool)
         or not isinstance(hours, int | float)
         or not math.isfinite(hours)
-        or hours <= 0
+        or not 0 < hours <= MAX_AGE_HOURS
     ):
         raise InvalidInput(
-            f"{where}.maxAgeHours must be a number of hours above 0",
+            f"{where}.maxAgeHours must be a number of hours above 0, at most {MAX_AGE_HOURS}",
             field=f"{where}.maxAgeHours",
         )
     return Check(name, kind, columns=(column.name,), max_age_hours=float(hours))
@@ -365,7 +369,7 @@ def _value(raw: Any, column: Column, field_name: str) -> Scalar:
                 exact = Decimal(raw.strip())
             except InvalidOperation:
                 raise wrong from None
-            if not exact.is_finite():
+            if not exact.is_finite() or abs(exact.adjusted()) >= DECIMAL_DIGITS:
                 raise wrong
             return str(exact)
         if isinstance(raw, bool) or not isinstance(raw, int | float):
@@ -541,15 +545,21 @@ class CheckReport:
 def judge(
     checks: Sequence[Check], measures: Measures, on_failure: OnFailure, load_time: datetime
 ) -> CheckReport:
-    """Turn what the engine measured into a verdict per check."""
+    """Turn what the engine measured into a verdict per check. Sample rows are kept while
+    they fit `SAMPLE_BYTES` together, so a report stays small whatever the rows hold."""
     results = []
+    room = SAMPLE_BYTES
     for index, check in enumerate(checks):
         if check.kind.per_row:
             failing = measures.failing.get(index, 0)
-            samples = tuple(
-                {k: json_value(v) for k, v in row.items()}
-                for row in measures.samples.get(index, ())[:MAX_SAMPLES]
-            )
+            kept = []
+            for row in measures.samples.get(index, ())[:MAX_SAMPLES]:
+                sample = {k: json_value(v) for k, v in row.items()}
+                room -= len(json.dumps(sample, ensure_ascii=False))
+                if room < 0:
+                    break
+                kept.append(sample)
+            samples = tuple(kept)
             status = CheckStatus.FAILED if failing else CheckStatus.PASSED
             message = _row_message(check, failing, measures.rows) if failing else ""
             results.append(CheckResult(check.name, check.kind, status, failing, message, samples))
