@@ -126,11 +126,12 @@ def test_row_failures_quarantine_under_quarantine_and_block_under_fail() -> None
     assert passing.results[0].kind is CheckKind.NOT_NULL
 
 
-def test_a_freshness_column_without_any_value_fails() -> None:
+def test_freshness_fails_a_column_without_any_value_but_not_an_empty_load() -> None:
     checks = define([CheckSpec(name="f", type="FRESHNESS", column="at", max_age_hours=1)], COLUMNS)
-    result = judge(checks, Measures(rows=0), OnFailure.FAIL, LOAD).results[0]
+    result = judge(checks, Measures(rows=3), OnFailure.FAIL, LOAD).results[0]
     assert result.failed
     assert "holds no value" in result.message
+    assert not judge(checks, Measures(rows=0), OnFailure.FAIL, LOAD).results[0].failed
 
 
 def test_a_report_round_trips_and_hides_samples_on_request() -> None:

@@ -6,7 +6,8 @@ set). They run on the staged data of an upload or a connector run, before the co
 - *row checks* judge each row: NOT_NULL, UNIQUE (one or more columns), ACCEPTED_VALUES,
   RANGE (inclusive) and REGEX (the whole value must match);
 - *load checks* judge the load as a whole: ROW_COUNT (min/max rows) and FRESHNESS (the newest
-  value of a DATETIME column at most N hours before the load).
+  value of a DATETIME column at most N hours before the load; an empty load passes it, as
+  there is nothing to judge: ROW_COUNT is the check for emptiness).
 
 On failure, FAIL ends the execution in ERROR and commits nothing. QUARANTINE commits the
 rows that pass every row check and sends the others, with the names of the checks they
@@ -510,7 +511,7 @@ class CheckReport:
         """The execution's error: each failed check and what it found. The sample rows stay in
         `checkResults`, shown only to callers who may read every row of the dataset."""
         found = "; ".join(f"quality check {r.name!r} failed: {r.message}" for r in self.failed)
-        return f"{found} (nothing was committed; sample rows are in checkResults)"
+        return f"{found} (nothing was committed; see checkResults)"
 
     def taken_back(self) -> CheckReport:
         """The report once the quarantined rows left the quarantine dataset again."""
@@ -565,6 +566,8 @@ def judge(
             results.append(CheckResult(check.name, check.kind, status, failing, message, samples))
         elif check.kind is CheckKind.ROW_COUNT:
             results.append(_row_count(check, measures.rows))
+        elif measures.rows == 0:  # nothing to judge (ROW_COUNT is the check for emptiness)
+            results.append(CheckResult(check.name, check.kind, CheckStatus.PASSED, None))
         else:
             results.append(_freshness(check, measures.newest.get(index), load_time))
     return CheckReport(on_failure, tuple(results))
@@ -605,7 +608,7 @@ def _row_count(check: Check, rows: int) -> CheckResult:
 def _freshness(check: Check, newest: datetime | None, load_time: datetime) -> CheckResult:
     hours = float(check.max_age_hours or 0)
     if newest is None:
-        message = f"{check.column!r} holds no value, so nothing in the load is fresh"
+        message = f"{check.column!r} holds no value in any row of the load"
         return CheckResult(check.name, check.kind, CheckStatus.FAILED, None, message)
     moment = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
     age = load_time - moment
