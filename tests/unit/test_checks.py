@@ -9,17 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from headwater.domain.checks import (
-    CheckKind,
-    CheckReport,
-    CheckSpec,
-    Measures,
-    OnFailure,
-    define,
-    json_value,
-    judge,
-    quarantine_name,
-)
+from headwater.domain.check_results import CheckReport, Measures, json_value, judge
+from headwater.domain.checks import CheckKind, CheckSpec, OnFailure, define, quarantine_name
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from headwater.domain.checks import CheckReport
+from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import Conflict
 

@@ -11,7 +11,8 @@ from typing import Any, Protocol, Self
 
 from headwater.domain.access import Grant, PrincipalType
 from headwater.domain.accounts import Account
-from headwater.domain.checks import Check, CheckSet, Measures
+from headwater.domain.check_results import Measures
+from headwater.domain.checks import Check, CheckSet
 from headwater.domain.datasets import Column, Dataset, UpdateMethod
 from headwater.domain.executions import Execution, ExecutionState, Phase
 from headwater.domain.oauth import OAuthClient

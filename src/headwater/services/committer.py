@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from headwater.domain.checks import CheckReport
+from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import Conflict, HeadwaterError, NotFound
 from headwater.domain.executions import Execution, ExecutionState, Phase, transition

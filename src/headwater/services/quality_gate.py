@@ -27,12 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from headwater.domain.check_results import CheckReport, judge
 from headwater.domain.checks import (
     EXECUTION_COLUMN,
     CheckKind,
-    CheckReport,
     define,
-    judge,
     quarantine_columns,
     quarantine_name,
     spec_of,

@@ -26,14 +26,13 @@ import pyarrow.parquet as pq
 
 from headwater.adapters.datasets.query_databases import open_locked
 from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
+from headwater.domain.check_results import MAX_SAMPLES, Measures
 from headwater.domain.checks import (
     EXECUTION_COLUMN,
-    MAX_SAMPLES,
     REASON_COLUMN,
     REASON_SEPARATOR,
     Check,
     CheckKind,
-    Measures,
     Scalar,
     quarantine_columns,
 )

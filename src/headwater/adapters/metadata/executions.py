@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from headwater.adapters.metadata.ids import inserted_id
 from headwater.adapters.metadata.tables import execution_parts, executions
-from headwater.domain.checks import CheckReport
+from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import Conflict
 from headwater.domain.executions import Execution, ExecutionState, Phase, RunType

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.wire import epoch_ms
-from headwater.domain.checks import CheckReport, CheckSet, CheckSpec
+from headwater.domain.check_results import CheckReport
+from headwater.domain.checks import CheckSet, CheckSpec
 
 router = APIRouter(tags=["datasets"])
 
