@@ -119,6 +119,8 @@ class Uploads:
             bytes_in=sum(p.bytes for p in parts),
         )
         self._staging.discard_execution(execution_id)
+        if done.check_report is None:
+            return done
         with self._uow() as uow:  # parts may be someone else's rows: samples as for a reader
             return for_reader(uow, actor, stream.dataset_id, [done])[0]
 
