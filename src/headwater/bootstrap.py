@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine, make_url
 
+from headwater.adapters.datasets.check_engine import DuckDBCheckEngine
 from headwater.adapters.datasets.delta_store import DeltaDatasetStore
 from headwater.adapters.datasets.duckdb_engine import DuckDBQueryEngine
 from headwater.adapters.datasets.part_staging import ParquetPartStaging
@@ -39,6 +40,7 @@ from headwater.runtime.scheduler import scheduler_loop
 from headwater.runtime.supervisor import Supervisor
 from headwater.services.accounts import Accounts
 from headwater.services.auth import Auth
+from headwater.services.checks import DatasetChecks
 from headwater.services.clock import SystemClock
 from headwater.services.committer import Committer
 from headwater.services.connector_runs import ConnectorRuns
@@ -54,6 +56,7 @@ from headwater.services.pipeline_query import PipelineQuery
 from headwater.services.pipeline_runs import PipelineRuns
 from headwater.services.pipelines import Pipelines
 from headwater.services.policies import Policies
+from headwater.services.quality_gate import QualityGate
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
 from headwater.services.retries import ScheduledRetries
@@ -146,7 +149,11 @@ def build_runtime(
     box = FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key")
     uow = SqlUnitOfWorkFactory(engine, box)
     clock = clock or SystemClock()
-    store = DeltaDatasetStore(settings.datasets_dir, settings.faults.pause_before_commit_log)
+    store = DeltaDatasetStore(
+        settings.datasets_dir,
+        settings.faults.pause_before_commit_log,
+        settings.faults.pause_after_commit_log,
+    )
     staging = ParquetPartStaging(settings.staging_dir, settings.upload_decode_slots)
     registry = registry or ConnectorRegistry.from_entry_points(
         options=settings.options_for_connectors()
@@ -165,7 +172,9 @@ def build_runtime(
             max_delay_seconds=settings.scheduler.retry_max_delay_seconds,
         )
     )
-    committer = Committer(uow, store, clock, datasets, me, retries)
+    check_engine = DuckDBCheckEngine(settings.query)
+    gate = QualityGate(uow, store, check_engine, clock, datasets)
+    committer = Committer(uow, store, clock, datasets, me, retries, gate)
     executions = Executions(uow, clock, staging, None, cancels, me)
     runs = ConnectorRuns(
         uow,
@@ -231,6 +240,7 @@ def build_runtime(
             uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
         ),
         pipeline_query=PipelineQuery(uow, store, query_engine),
+        checks=DatasetChecks(uow, clock, check_engine),
     )
     recovery = Recovery(uow, clock, staging, committer, runners)
     recovery.run()

@@ -142,6 +142,13 @@ class FaultSettings(BaseSettings):
         description="Seconds a connector run waits after each batch it reads: the window a "
         "crash test kills the server in mid-read.",
     )
+    pause_after_commit_log: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds to wait after a commit's Delta log entry is written and before "
+        "the next step (a quarantine commit's main commit; the execution's end): the window "
+        "a crash test kills the server in between.",
+    )
 
 
 class PipelineSettings(BaseSettings):

@@ -59,6 +59,8 @@ ENDPOINTS = [
     ),
     Endpoint("GET", "/api/data/v3/datasources/{id}/permissions", "CAN_VIEW"),
     Endpoint("GET", "/api/data/v3/datasources/{id}/versions", "CAN_VIEW"),
+    Endpoint("GET", "/api/data/v3/datasources/{id}/checks", "CAN_VIEW"),
+    Endpoint("PUT", "/api/data/v3/datasources/{id}/checks", "CAN_EDIT", lambda _: {"checks": []}),
     Endpoint(
         "POST",
         "/api/data/v3/datasources/{id}/share",

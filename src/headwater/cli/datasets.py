@@ -11,6 +11,7 @@ import typer
 
 from headwater.cli import _complete as complete
 from headwater.cli import _output as out
+from headwater.cli import checks
 from headwater.cli._context import client, dump, fail, handles_errors
 from headwater.cli._options import Json, Limit, parse_size
 from headwater.cli._progress import UploadDisplay
@@ -27,6 +28,8 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
+
+app.add_typer(checks.app, name="checks")
 
 DatasetId = Annotated[
     str,

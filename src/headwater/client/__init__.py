@@ -32,6 +32,9 @@ from headwater.client._exceptions import (
 )
 from headwater.client._models import (
     Account,
+    Check,
+    CheckResult,
+    Checks,
     Column,
     ConfigEntry,
     Connector,
@@ -66,6 +69,9 @@ __all__ = [
     "AsyncClient",
     "BadData",
     "BadRequest",
+    "Check",
+    "CheckResult",
+    "Checks",
     "Client",
     "Column",
     "ConfigEntry",

@@ -1,10 +1,10 @@
 """Datasets: create, read, list, update, delete, share, revoke, permissions, query, export,
-and their data versions (list, restore)."""
+and their data versions (list, restore) and quality checks."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -12,7 +12,15 @@ from typing import IO, Any
 import anyio
 
 from headwater.client._core import Call
-from headwater.client._models import Dataset, Execution, Permission, QueryResult, Version
+from headwater.client._models import (
+    Check,
+    Checks,
+    Dataset,
+    Execution,
+    Permission,
+    QueryResult,
+    Version,
+)
 from headwater.client._resource import (
     AsyncResource,
     ColumnsIn,
@@ -127,6 +135,21 @@ def export_call(dataset_id: str, include_header: bool) -> Call[None]:
     )
 
 
+CheckIn = Check | Mapping[str, Any]
+
+
+def checks_call(dataset_id: str) -> Call[Checks]:
+    return Call("GET", f"{BASE}/{dataset_id}/checks", Checks.from_wire)
+
+
+def set_checks_call(dataset_id: str, checks: Sequence[CheckIn], on_failure: str) -> Call[Checks]:
+    body = {
+        "onFailure": on_failure.upper(),
+        "checks": [c.to_wire() if isinstance(c, Check) else dict(c) for c in checks],
+    }
+    return Call("PUT", f"{BASE}/{dataset_id}/checks", Checks.from_wire, json=body)
+
+
 class Datasets(SyncResource):
     def create(
         self,
@@ -188,6 +211,18 @@ class Datasets(SyncResource):
         execution that did it; `NotFound`, `Conflict` or `Gone` (VERSION_EXPIRED) when it
         cannot."""
         return self._t.send(restore_call(dataset_id, version))
+
+    def checks(self, dataset_id: str) -> Checks:
+        """The dataset's quality checks and what a load that fails them does."""
+        return self._t.send(checks_call(dataset_id))
+
+    def set_checks(
+        self, dataset_id: str, checks: Sequence[CheckIn], *, on_failure: str = "FAIL"
+    ) -> Checks:
+        """Replace the dataset's checks (`[]` removes them). Each is a `Check` or its JSON
+        form, e.g. `{"name": "id present", "type": "NOT_NULL", "column": "id"}`;
+        `on_failure` is FAIL or QUARANTINE."""
+        return self._t.send(set_checks_call(dataset_id, checks, on_failure))
 
     def export(
         self,
@@ -265,6 +300,14 @@ class AsyncDatasets(AsyncResource):
 
     async def restore(self, dataset_id: str, version: int) -> Execution:
         return await self._t.send(restore_call(dataset_id, version))
+
+    async def checks(self, dataset_id: str) -> Checks:
+        return await self._t.send(checks_call(dataset_id))
+
+    async def set_checks(
+        self, dataset_id: str, checks: Sequence[CheckIn], *, on_failure: str = "FAIL"
+    ) -> Checks:
+        return await self._t.send(set_checks_call(dataset_id, checks, on_failure))
 
     async def export(
         self,

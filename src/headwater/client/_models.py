@@ -15,6 +15,9 @@ from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, fiel
 
 __all__ = [
     "Account",
+    "Check",
+    "CheckResult",
+    "Checks",
     "Column",
     "ConfigEntry",
     "Connector",
@@ -130,6 +133,31 @@ class Version(Wire):
     _times = field_validator("time", mode="before")(_moment)
 
 
+class CheckResult(Wire):
+    """What one quality check found in an execution's load. `samples` (up to 10 failing
+    rows) are shown only to callers no row policy restricts."""
+
+    name: str
+    type: str
+    status: str
+    failing_rows: int | None = Field(default=None, alias="failingRows")
+    message: str = ""
+    samples: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "PASSED"
+
+
+def _wired(kind: type[Wire]) -> Any:
+    """A validator building nested objects with their `raw` body."""
+
+    def build(value: Any) -> Any:
+        return [kind.from_wire(v) if isinstance(v, dict) else v for v in value or []]
+
+    return build
+
+
 class Execution(Wire):
     id: int = Field(validation_alias=AliasChoices("executionId", "id"))
     stream_id: int = Field(alias="streamId")
@@ -144,8 +172,14 @@ class Execution(Wire):
     retry_count: int = Field(default=0, alias="retryCount")
     data_version: int | None = Field(default=None, alias="dataVersion")
     errors: list[str] = Field(default_factory=list)
+    check_results: list[CheckResult] = Field(default_factory=list, alias="checkResults")
+    quarantine_dataset_id: str | None = Field(
+        default=None, validation_alias=AliasPath("quarantine", "datasetId")
+    )
+    quarantined_rows: int = Field(default=0, validation_alias=AliasPath("quarantine", "rows"))
 
     _times = field_validator("started_at", "ended_at", mode="before")(_moment)
+    _results = field_validator("check_results", mode="before")(_wired(CheckResult))
 
     @field_validator("errors", mode="before")
     @classmethod
@@ -159,6 +193,35 @@ class Execution(Wire):
     @property
     def succeeded(self) -> bool:
         return self.state == "SUCCESS"
+
+
+class Check(Wire):
+    """One quality check of a dataset, as the server keeps it (see docs/quality-checks.md)."""
+
+    name: str
+    type: str
+    column: str | None = None
+    columns: list[str] | None = None
+    values: list[Any] | None = None
+    min: Any = None
+    max: Any = None
+    pattern: str | None = None
+    max_age_hours: float | None = Field(default=None, alias="maxAgeHours")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class Checks(Wire):
+    """A dataset's quality checks, what happens to a load that fails them, and the dataset
+    its failing rows go to under QUARANTINE (made on first need)."""
+
+    dataset_id: str = Field(alias="datasetId")
+    on_failure: str = Field(default="FAIL", alias="onFailure")
+    checks: list[Check] = Field(default_factory=list)
+    quarantine_dataset_id: str | None = Field(default=None, alias="quarantineDatasetId")
+
+    _checks = field_validator("checks", mode="before")(_wired(Check))
 
 
 class Stream(Wire):

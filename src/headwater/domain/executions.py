@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import Conflict
 
@@ -69,6 +70,7 @@ class Execution:
     upload_id: int | None = None
     attempt: int = 1  # 1 for a first run; a scheduled run's retries count on from it
     runner_id: str | None = None  # the server process reading or committing it, if any
+    check_report: CheckReport | None = None  # what the dataset's quality checks found
 
     @property
     def finished(self) -> bool:

@@ -11,6 +11,8 @@ from typing import Any, Protocol, Self
 
 from headwater.domain.access import Grant, PrincipalType
 from headwater.domain.accounts import Account
+from headwater.domain.check_results import Measures
+from headwater.domain.checks import Check, CheckSet
 from headwater.domain.datasets import Column, Dataset, UpdateMethod
 from headwater.domain.executions import Execution, ExecutionState, Phase
 from headwater.domain.oauth import OAuthClient
@@ -257,6 +259,15 @@ class PipelineRepository(Protocol):
         ...
 
 
+class CheckRepository(Protocol):
+    def find(self, dataset_id: str) -> CheckSet | None: ...
+    def put(self, check_set: CheckSet) -> None:
+        """Store the dataset's checks and on-failure policy, replacing what was there."""
+        ...
+
+    def set_quarantine(self, dataset_id: str, quarantine_dataset_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One metadata transaction. Leaving the block without `commit()` rolls back."""
 
@@ -285,6 +296,8 @@ class UnitOfWork(Protocol):
     def policies(self) -> PolicyRepository: ...
     @property
     def pipelines(self) -> PipelineRepository: ...
+    @property
+    def checks(self) -> CheckRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -359,6 +372,13 @@ class DatasetStore(Protocol):
         ...
 
     def drop(self, dataset_id: str) -> None: ...
+
+    def delete_rows(
+        self, dataset_id: str, column: str, value: int, metadata: dict[str, str] | None = None
+    ) -> CommitResult | None:
+        """One commit removing every row whose `column` equals `value`; None (and no
+        commit) when there is no table or no such row."""
+        ...
 
     def apply_changes(
         self,
@@ -459,6 +479,40 @@ class QueryEngine(Protocol):
     def check_views(self, tables: Sequence[str], views: Sequence[QueryView]) -> None:
         """`InvalidQuery` naming the first view whose SQL the sandbox refuses (each view may
         read the tables and the views before it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """A load to check: its staged Parquet files (exactly the dataset's schema), and the
+    dataset's current files that UNIQUE checks also compare against (APPEND)."""
+
+    files: Sequence[str]
+    columns: Sequence[Column]
+    checks: Sequence[Check]
+    existing_files: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class SplitLoad:
+    """A load split by its row checks: the passing rows (the dataset's schema) and the
+    failing ones (the quarantine schema: the reasons and the execution added)."""
+
+    good: StagedFile
+    bad: StagedFile
+
+
+class CheckEngine(Protocol):
+    """Runs quality checks over staged files, reading those files and nothing else."""
+
+    def measure(self, job: CheckJob) -> Measures: ...
+    def split(self, job: CheckJob, execution_id: int, into: str) -> SplitLoad:
+        """Write the load's passing and failing rows as two Parquet files in the folder
+        `into`, named after the execution."""
+        ...
+
+    def pattern_error(self, pattern: str) -> str | None:
+        """Why the engine's regular expressions refuse `pattern`, or None."""
         ...
 
 

@@ -1,10 +1,12 @@
 """The one way data enters a dataset from an execution: a single tagged Delta commit.
 
 `begin` moves the execution from UPLOADING to COMMITTING (a compare-and-set, so a second
-commit or a racing abort loses cleanly). `land` writes the Delta transaction, tagged with the
-execution id in its commit metadata, then ends the execution in SUCCESS, or in ERROR with the
-dataset untouched. `recover` settles executions a dead process left in COMMITTING by looking
-for that tag in the table's history.
+commit or a racing abort loses cleanly). `land` runs the dataset's quality checks on the
+staged files (`quality_gate`), writes the Delta transaction, tagged with the execution id in
+its commit metadata, then ends the execution in SUCCESS, or in ERROR with the dataset
+untouched. Rows the checks quarantine are committed to the quarantine dataset just before,
+and taken out again if the dataset's own commit does not land. `recover` settles executions
+a dead process left in COMMITTING by looking for that tag in the table's history.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import Conflict, HeadwaterError, NotFound
 from headwater.domain.executions import Execution, ExecutionState, Phase, transition
@@ -24,18 +27,16 @@ from headwater.domain.ports import (
     UnitOfWorkFactory,
 )
 from headwater.domain.versions import METHOD_TAG
+from headwater.services.commit_tags import COMMIT_TAG, orphan_prefix
 from headwater.services.datasets import Datasets
+from headwater.services.quality_gate import QualityGate, Verdict
 from headwater.services.retries import ScheduledRetries
 
 log = logging.getLogger(__name__)
 
-COMMIT_TAG = "headwater.execution"
+__all__ = ["COMMIT_TAG", "INTERRUPTED", "Committer", "orphan_prefix"]
+
 INTERRUPTED = "interrupted during commit by a server stop; the dataset was left unchanged"
-
-
-def orphan_prefix(execution_id: int) -> str:
-    """Data files of an execution are named so a failed commit's leftovers can be found."""
-    return f"part-e{execution_id}-"
 
 
 class Committer:
@@ -47,6 +48,7 @@ class Committer:
         datasets: Datasets,
         runner_id: str | None = None,
         retries: ScheduledRetries | None = None,
+        gate: QualityGate | None = None,
     ) -> None:
         self._uow = uow
         self._store = store
@@ -54,6 +56,7 @@ class Committer:
         self._datasets = datasets
         self._runner_id = runner_id  # this process, recorded as the one committing
         self._retries = retries
+        self._gate = gate
 
     def begin(self, execution_id: int) -> Execution:
         with self._uow() as uow:
@@ -98,6 +101,24 @@ class Committer:
             StagedFile(path, rows, f"{prefix}{index:05d}-{Path(path).name}")
             for index, (path, rows) in enumerate(parts)
         ]
+        verdict = self._inspect(execution, files, columns, method)
+        if isinstance(verdict, Execution):
+            return verdict  # the checks could not run: ended in ERROR
+        report = verdict.report if verdict else None
+        if verdict is not None and verdict.blocks_commit:
+            return self.end(
+                execution.id,
+                ExecutionState.ERROR,
+                error=verdict.report.error_message(),
+                report=verdict.report,
+            )
+        if verdict is not None and verdict.passed is not None:
+            files = [verdict.passed]
+            try:
+                assert self._gate is not None
+                report = self._gate.quarantine(execution, verdict, columns)
+            except Exception as exc:  # undone already: neither dataset changed
+                return self._failed(execution, exc, report, "quarantine commit failed")
         try:
             result = self._store.commit_files(
                 execution.dataset_id,
@@ -111,15 +132,53 @@ class Committer:
                     METHOD_TAG: method.value,  # what the version list calls the commit
                 },
             )
+        except Exception as exc:
+            return self._failed(execution, exc, report, "commit failed")
+        self._datasets.record_commit(execution.dataset_id, result, list(columns))
+        return self.end(
+            execution.id, ExecutionState.SUCCESS, result=result, bytes_in=bytes_in, report=report
+        )
+
+    def _inspect(
+        self,
+        execution: Execution,
+        files: list[StagedFile],
+        columns: Sequence[Column],
+        method: UpdateMethod,
+    ) -> Verdict | Execution | None:
+        """The quality gate's verdict (None: no checks), or the execution ended in ERROR."""
+        if self._gate is None:
+            return None
+        try:
+            return self._gate.inspect(execution, files, columns, method)
         except HeadwaterError as exc:
-            self._store.remove_orphans(execution.dataset_id, prefix)
             return self.end(execution.id, ExecutionState.ERROR, error=exc.message)
         except Exception as exc:
-            log.exception("commit of execution %s failed", execution.id)
-            self._store.remove_orphans(execution.dataset_id, prefix)
-            return self.end(execution.id, ExecutionState.ERROR, error=f"commit failed: {exc}")
-        self._datasets.record_commit(execution.dataset_id, result, list(columns))
-        return self.end(execution.id, ExecutionState.SUCCESS, result=result, bytes_in=bytes_in)
+            log.exception("quality checks of execution %s failed to run", execution.id)
+            return self.end(
+                execution.id, ExecutionState.ERROR, error=f"quality checks failed to run: {exc}"
+            )
+
+    def _failed(
+        self, execution: Execution, exc: Exception, report: CheckReport | None, what: str
+    ) -> Execution:
+        """A commit that did not land: its files, and any rows it quarantined, go again."""
+        if not isinstance(exc, HeadwaterError):
+            log.exception("%s: execution %s", what, execution.id)
+        self._store.remove_orphans(execution.dataset_id, orphan_prefix(execution.id))
+        error = exc.message if isinstance(exc, HeadwaterError) else f"{what}: {exc}"
+        if self._gate is not None:
+            try:
+                report = self._gate.undo(execution.id, report)
+            except Exception as undo_error:
+                # Never silent: the execution says where its quarantined rows remain.
+                log.exception("undoing the quarantine of execution %s failed", execution.id)
+                error += (
+                    f"; and its quarantined rows could not be taken out of dataset "
+                    f"{report.quarantine_dataset_id if report else '?'} again ({undo_error}): "
+                    f"delete the rows whose _execution is {execution.id} there"
+                )
+        return self.end(execution.id, ExecutionState.ERROR, error=error, report=report)
 
     def end(
         self,
@@ -129,11 +188,14 @@ class Committer:
         error: str | None = None,
         result: CommitResult | None = None,
         bytes_in: int | None = None,
+        report: CheckReport | None = None,
     ) -> Execution:
         with self._uow() as uow:
             execution = uow.executions.find(execution_id)
             assert execution is not None
             transition(execution, state, self._clock.now(), error=error)
+            if report is not None:
+                execution.check_report = report
             if result is not None:
                 execution.rows_inserted = result.rows_written
                 execution.bytes_inserted = (
@@ -161,8 +223,15 @@ class Committer:
             found = self._store.find_commit(execution.dataset_id, COMMIT_TAG, str(execution.id))
             if found is None:
                 self._store.remove_orphans(execution.dataset_id, orphan_prefix(execution.id))
-                settled.append(self.end(execution.id, ExecutionState.ERROR, error=INTERRUPTED))
+                report = execution.check_report
+                if self._gate is not None:  # rows it quarantined leave with it: neither
+                    report = self._gate.undo(execution.id, report)
+                settled.append(
+                    self.end(execution.id, ExecutionState.ERROR, error=INTERRUPTED, report=report)
+                )
                 continue
+            if self._gate is not None:  # landed: its quarantine commit, made before, did too
+                self._gate.settle(execution.id, execution.check_report)
             with self._uow() as uow:
                 dataset = uow.datasets.find(execution.dataset_id)
                 columns = list(dataset.columns or []) if dataset else []

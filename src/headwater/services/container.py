@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.services.accounts import Accounts
 from headwater.services.auth import Auth
+from headwater.services.checks import DatasetChecks
 from headwater.services.committer import Committer
 from headwater.services.connector_runs import ConnectorRuns
 from headwater.services.dataset_access import DatasetAccess
@@ -50,3 +51,4 @@ class Services:
     pipelines: Pipelines
     pipeline_ingress: PipelineIngress
     pipeline_query: PipelineQuery
+    checks: DatasetChecks

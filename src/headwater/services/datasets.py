@@ -169,6 +169,15 @@ class Datasets:
             raise InvalidInput("delimiter must be one character", field="delimiter")
         with self._uow() as uow:
             dataset, _ = authorize(uow, actor, dataset_id, access.EDIT)
+            check_set = uow.checks.find(dataset_id)
+        if check_set is not None and check_set.checks:
+            # This write is no execution, so no gate runs on it: refuse rather than let a row
+            # past the dataset's checks unseen.
+            raise Conflict(
+                "the dataset has quality checks, which run on uploads and connector runs; "
+                "load the row as an upload",
+                code="DATASET_HAS_CHECKS",
+            )
         table = tabular.decode_row(values, dataset.columns, delimiter)
         columns = dataset.columns or tabular.columns_from_arrow(table.schema)
         result = self._store.commit(

@@ -24,6 +24,7 @@ from headwater.domain.ports import (
     UnitOfWorkFactory,
 )
 from headwater.domain.users import Principal
+from headwater.services.checks import for_reader
 from headwater.services.streams import authorize_stream
 
 MAX_PAGE = 500
@@ -124,13 +125,15 @@ class Executions:
 
     def get(self, actor: Principal, stream_id: int, execution_id: int) -> Execution:
         with self._uow() as uow:
-            authorize_stream(uow, actor, stream_id, access.VIEW)
-            return execution_of(uow, stream_id, execution_id)
+            stream = authorize_stream(uow, actor, stream_id, access.VIEW)
+            execution = execution_of(uow, stream_id, execution_id)
+            return for_reader(uow, actor, stream.dataset_id, [execution])[0]
 
     def page(self, actor: Principal, stream_id: int, limit: int, offset: int) -> list[Execution]:
         with self._uow() as uow:
-            authorize_stream(uow, actor, stream_id, access.VIEW)
-            return uow.executions.list_for_stream(stream_id, min(limit, MAX_PAGE), offset)
+            stream = authorize_stream(uow, actor, stream_id, access.VIEW)
+            found = uow.executions.list_for_stream(stream_id, min(limit, MAX_PAGE), offset)
+            return for_reader(uow, actor, stream.dataset_id, found)
 
     def history(self, actor: Principal, stream_id: int) -> list[HistoryEntry]:
         entries: list[HistoryEntry] = []

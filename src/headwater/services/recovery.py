@@ -2,7 +2,8 @@
 left half done. Only the work of runners that are gone is touched (see `runners.py`): when
 several processes share one metadata database, a neighbour's live runs are left alone.
 
-- executions caught in COMMITTING: SUCCESS if their Delta commit landed, else ERROR;
+- executions caught in COMMITTING: SUCCESS if their Delta commit landed, else ERROR (and
+  rows they had sent to a quarantine dataset are taken out of it again);
 - connector runs that were reading: ERROR (their reader died with the process);
 - upload executions still taking parts: kept, with their staged parts, to commit or abort;
 - at start, staged files of executions that have ended, or that no longer exist: removed.

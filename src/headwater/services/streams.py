@@ -37,6 +37,7 @@ from headwater.domain.streams import (
     timetable_of,
 )
 from headwater.domain.users import Principal
+from headwater.services.checks import for_reader
 from headwater.services.dataset_access import authorize
 
 # What PUT may change: seed 002's list, and the schedule (to pause, resume or retime it).
@@ -417,7 +418,7 @@ def _view(
     level = effective_level(actor, dataset.owner_id, uow.datasets.grants(dataset.id))
     account = uow.accounts.find(stream.account_id) if stream.account_id is not None else None
     owner = uow.users.find(stream.owner_id)
-    history = uow.executions.list_for_stream(stream.id, 1, 0)
+    history = for_reader(uow, actor, dataset.id, uow.executions.list_for_stream(stream.id, 1, 0))
     return StreamView(
         stream,
         dataset,

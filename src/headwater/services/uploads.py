@@ -19,6 +19,7 @@ from headwater.domain.parts import Part
 from headwater.domain.ports import Clock, PartStaging, UnitOfWorkFactory
 from headwater.domain.streams import Stream, Transport
 from headwater.domain.users import Principal
+from headwater.services.checks import for_reader
 from headwater.services.committer import Committer
 from headwater.services.dataset_access import authorize
 from headwater.services.executions import Executions, execution_of
@@ -118,7 +119,10 @@ class Uploads:
             bytes_in=sum(p.bytes for p in parts),
         )
         self._staging.discard_execution(execution_id)
-        return done
+        if done.check_report is None:
+            return done
+        with self._uow() as uow:  # parts may be someone else's rows: samples as for a reader
+            return for_reader(uow, actor, stream.dataset_id, [done])[0]
 
     # -- one-call CSV import (the public API's PUT /v1/datasets/{id}/data) -----------------
     def import_csv(

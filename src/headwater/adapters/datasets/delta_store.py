@@ -97,9 +97,15 @@ class _Snapshot:
 
 
 class DeltaDatasetStore:
-    def __init__(self, root: Path, pause_before_log_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        pause_before_log_seconds: float = 0.0,
+        pause_after_log_seconds: float = 0.0,
+    ) -> None:
         self._root = root
         self._pause_before_log = pause_before_log_seconds
+        self._pause_after_log = pause_after_log_seconds
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
         self._snapshots: dict[str, _Snapshot] = {}
@@ -244,6 +250,8 @@ class DeltaDatasetStore:
                     [*adds], mode=mode, schema=schema, commit_properties=properties
                 )
             table = DeltaTable(str(folder))
+        if self._pause_after_log:  # fault injection for crash tests; 0 in production
+            time.sleep(self._pause_after_log)
         return CommitResult(
             version=table.version(),
             row_count=_row_count(table),
@@ -398,6 +406,28 @@ class DeltaDatasetStore:
         with self._lock(dataset_id):
             shutil.rmtree(self._path(dataset_id), ignore_errors=True)
             self._snapshots.pop(dataset_id, None)
+
+    def delete_rows(
+        self, dataset_id: str, column: str, value: int, metadata: dict[str, str] | None = None
+    ) -> CommitResult | None:
+        properties = CommitProperties(custom_metadata=metadata) if metadata else None
+        with self._lock(dataset_id):
+            table = self._table(dataset_id)
+            if table is None:
+                return None
+            before = table.version()
+            # Our own column name, quoted, and an integer: no text from a user.
+            name = '"' + column.replace('"', '""') + '"'
+            metrics = table.delete(f"{name} = {int(value)}", commit_properties=properties)
+            table = DeltaTable(str(self._path(dataset_id)))
+        if table.version() == before:  # nothing matched: delta-rs wrote no commit
+            return None
+        return CommitResult(
+            version=table.version(),
+            row_count=_row_count(table),
+            rows_written=int(metrics.get("num_deleted_rows", 0)),
+            bytes_written=0,
+        )
 
     def apply_changes(
         self,

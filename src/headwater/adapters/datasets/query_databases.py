@@ -141,24 +141,30 @@ class QueryDatabases:
             self._closed += 1
 
     def _open(self, files: list[str]) -> duckdb.DuckDBPyConnection:
-        connection = duckdb.connect(
-            ":memory:",
-            config={
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "threads": self._settings.threads,
-                "memory_limit": self._settings.memory_limit,
-            },
-        )
-        try:
-            # Footers and row-group statistics read once, not per query: the files never change.
-            connection.execute("SET GLOBAL parquet_metadata_cache = true")
-            # No Python variable may stand in for a table (DuckDB's replacement scans).
-            connection.execute("SET GLOBAL python_enable_replacements = false")
-            connection.execute("SET GLOBAL allowed_paths = $1", [files])
-            connection.execute("SET GLOBAL enable_external_access = false")
-            connection.execute("SET GLOBAL lock_configuration = true")
-        except BaseException:
-            connection.close()
-            raise
-        return connection
+        return open_locked(files, self._settings)
+
+
+def open_locked(files: list[str], settings: QuerySettings) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB database that may read exactly `files` and nothing else (no other
+    file, no network, no extension), its configuration locked before it is handed out."""
+    connection = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "threads": settings.threads,
+            "memory_limit": settings.memory_limit,
+        },
+    )
+    try:
+        # Footers and row-group statistics read once, not per query: the files never change.
+        connection.execute("SET GLOBAL parquet_metadata_cache = true")
+        # No Python variable may stand in for a table (DuckDB's replacement scans).
+        connection.execute("SET GLOBAL python_enable_replacements = false")
+        connection.execute("SET GLOBAL allowed_paths = $1", [files])
+        connection.execute("SET GLOBAL enable_external_access = false")
+        connection.execute("SET GLOBAL lock_configuration = true")
+    except BaseException:
+        connection.close()
+        raise
+    return connection

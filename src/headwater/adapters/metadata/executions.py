@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from headwater.adapters.metadata.ids import inserted_id
 from headwater.adapters.metadata.tables import execution_parts, executions
+from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import Conflict
 from headwater.domain.executions import Execution, ExecutionState, Phase, RunType
@@ -39,6 +40,7 @@ def _execution(row: Any) -> Execution:
         upload_id=row.upload_id,
         attempt=row.attempt,
         runner_id=row.runner_id,
+        check_report=CheckReport.from_dict(row.check_report) if row.check_report else None,
     )
 
 
@@ -65,6 +67,7 @@ def _values(e: Execution) -> dict[str, Any]:
         "upload_id": e.upload_id,
         "attempt": e.attempt,
         "runner_id": e.runner_id,
+        "check_report": e.check_report.as_dict() if e.check_report else None,
     }
 
 

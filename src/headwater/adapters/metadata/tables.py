@@ -182,6 +182,8 @@ executions = sa.Table(
     sa.Column("upload_id", sa.Integer, nullable=True),
     sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),
     sa.Column("runner_id", sa.String(36), nullable=True),
+    # What the dataset's quality checks found (`domain.checks.CheckReport`), if it has any.
+    sa.Column("check_report", sa.JSON, nullable=True),
     sa.Index("ix_executions_stream_id_id", "stream_id", "id"),
     # One retry per failed execution, whichever server process claims it.
     sa.Index("uq_executions_retry_execution", "retry_execution", unique=True),
@@ -259,6 +261,20 @@ pdp_policies = sa.Table(
     sa.Column("user_ids", sa.JSON, nullable=False),
     sa.Column("group_ids", sa.JSON, nullable=False),
     sa.Column("virtual_user_ids", sa.JSON, nullable=False),
+)
+
+dataset_checks = sa.Table(
+    "dataset_checks",
+    metadata,
+    sa.Column("dataset_id", sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("on_failure", sa.String(16), nullable=False),
+    # [{name, type, column(s), values, min, max, pattern, maxAgeHours}]: read and written whole.
+    sa.Column("checks", sa.JSON, nullable=False),
+    # Made on the first load that quarantines rows; a dataset of its own (no foreign key: it
+    # may be deleted apart from this one, and is then made again when next needed).
+    sa.Column("quarantine_dataset_id", sa.String(36), nullable=True),
+    sa.Column("modified_at", UTCDateTime, nullable=False),
+    sa.Column("modified_by", sa.Integer, nullable=True),
 )
 
 pipelines = sa.Table(

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 
 from headwater.adapters.metadata.accounts import SqlAccountRepository
+from headwater.adapters.metadata.checks import SqlCheckRepository
 from headwater.adapters.metadata.datasets import SqlDatasetRepository
 from headwater.adapters.metadata.executions import SqlExecutionRepository
 from headwater.adapters.metadata.oauth_clients import SqlOAuthClientRepository
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     oauth_clients: SqlOAuthClientRepository
     policies: SqlPolicyRepository
     pipelines: SqlPipelineRepository
+    checks: SqlCheckRepository
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.oauth_clients = SqlOAuthClientRepository(self._connection)
         self.policies = SqlPolicyRepository(self._connection)
         self.pipelines = SqlPipelineRepository(self._connection, lambda: datetime.now(UTC))
+        self.checks = SqlCheckRepository(self._connection)
         return self
 
     def __exit__(

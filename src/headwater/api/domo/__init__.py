@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from headwater.api.domo import (
     accounts,
+    checks,
     datasources,
     exports,
     groups,
@@ -16,6 +17,17 @@ from headwater.api.domo import (
 )
 
 router = APIRouter()
-for module in (users, groups, tokens, datasources, versions, query, streams, accounts, providers):
+for module in (
+    users,
+    groups,
+    tokens,
+    datasources,
+    versions,
+    checks,
+    query,
+    streams,
+    accounts,
+    providers,
+):
     router.include_router(module.router)
 router.include_router(exports.router)

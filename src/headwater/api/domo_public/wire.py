@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from headwater.api.domo.checks import check_results_json, quarantine_json
 from headwater.api.domo.datasources import columns_json
 from headwater.domain.executions import Execution
 from headwater.domain.oauth import OAuthClient
@@ -102,6 +103,8 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "rows": e.rows_inserted,
         "bytes": e.bytes_inserted,
         "errors": [{"message": message} for message in e.errors],
+        "checkResults": check_results_json(e.check_report),
+        "quarantine": quarantine_json(e.check_report),
     }
 
 

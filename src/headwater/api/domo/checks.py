@@ -1,0 +1,86 @@
+"""A dataset's quality checks: `/api/data/v3/datasources/{id}/checks` (GET, PUT)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.wire import epoch_ms
+from headwater.domain.check_results import CheckReport
+from headwater.domain.checks import CheckSet, CheckSpec
+
+router = APIRouter(tags=["datasets"])
+
+
+class CheckIn(BaseModel):
+    """One check. Its fields are checked against the dataset's columns by the service, so an
+    error names the check by its place (`checks[2].column`); unknown fields are refused, so
+    a misspelt one (`minimum`) is a 400 rather than a check that checks less."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    type: str
+    column: str | None = None
+    columns: list[str] | None = None
+    values: list[Any] | None = None
+    min: Any = None
+    max: Any = None
+    pattern: str | None = None
+    maxAgeHours: Any = None
+
+    def spec(self) -> CheckSpec:
+        return CheckSpec(
+            name=self.name,
+            type=self.type,
+            column=self.column,
+            columns=self.columns,
+            values=self.values,
+            min=self.min,
+            max=self.max,
+            pattern=self.pattern,
+            max_age_hours=self.maxAgeHours,
+        )
+
+
+class ChecksIn(BaseModel):
+    # What GET answers may be sent back as it is: its read-only fields are ignored.
+    model_config = ConfigDict(extra="ignore")
+    onFailure: str | None = None
+    checks: list[CheckIn] = Field(default_factory=list)
+
+
+def checks_json(check_set: CheckSet) -> dict[str, Any]:
+    return {
+        "datasetId": check_set.dataset_id,
+        "onFailure": check_set.on_failure.value,
+        "checks": [c.as_dict() for c in check_set.checks],
+        "quarantineDatasetId": check_set.quarantine_dataset_id,
+        "modifiedAt": epoch_ms(check_set.modified_at),
+        "modifiedBy": None if check_set.modified_by is None else str(check_set.modified_by),
+    }
+
+
+def check_results_json(report: CheckReport | None) -> list[dict[str, Any]]:
+    return [] if report is None else [r.as_dict() for r in report.results]
+
+
+def quarantine_json(report: CheckReport | None) -> dict[str, Any] | None:
+    if report is None or report.quarantine_dataset_id is None:
+        return None
+    return {"datasetId": report.quarantine_dataset_id, "rows": report.quarantined_rows}
+
+
+@router.get("/api/data/v3/datasources/{dataset_id}/checks")
+def get_checks(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    return checks_json(services.checks.get(caller, dataset_id))
+
+
+@router.put("/api/data/v3/datasources/{dataset_id}/checks")
+def put_checks(
+    dataset_id: str, body: ChecksIn, caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    specs = [c.spec() for c in body.checks]
+    return checks_json(services.checks.put(caller, dataset_id, body.onFailure, specs))
