@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
+from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
@@ -136,7 +137,7 @@ class RecordFormat:
                     try:
                         rows.append(self._change(item))
                     except ValueError as exc:
-                        shown = text if len(values) == 1 else json.dumps(item)
+                        shown = text if len(values) == 1 else json.dumps(_as_doubles(item))
                         errors.append(RecordError(index, str(exc), shown[:SHOWN_BYTES]))
                     index += 1
         return self._changes(rows, errors)
@@ -245,7 +246,7 @@ def _json_values(payload: bytes) -> list[tuple[Any, str, str | None]]:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [(None, payload[:SHOWN_BYTES].decode("utf-8", "replace"), f"not UTF-8: {exc}")]
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=Decimal)  # exact, for DECIMAL columns
     values: list[tuple[Any, str, str | None]] = []
     position = 0
     while True:
@@ -274,19 +275,26 @@ def convert(column: Column, value: Any, *, from_text: bool = False) -> Any:
     kind = column.type
     try:
         if kind is ColumnType.STRING:
-            return value if isinstance(value, str) else json.dumps(value)
+            return value if isinstance(value, str) else json.dumps(_as_doubles(value))
         if kind is ColumnType.LONG:
             if isinstance(value, bool) or not (isinstance(value, int) or from_text):
                 raise ValueError
             return int(value)
         if kind is ColumnType.DOUBLE:
-            if isinstance(value, bool) or not (isinstance(value, int | float) or from_text):
+            if isinstance(value, bool) or not (
+                isinstance(value, int | float | Decimal) or from_text
+            ):
                 raise ValueError
             return float(value)
         if kind is ColumnType.DECIMAL:
             if isinstance(value, bool):
                 raise ValueError
-            return Decimal(str(value))
+            number = value if isinstance(value, Decimal) else Decimal(str(value))
+            problem = decimal_problem(number, *column.decimal_size)
+            if problem is not None and number.is_finite():
+                raise ValueError(f"column {column.name!r}: {str(value)[:100]} {problem}")
+            if problem is None:
+                return number
         if kind is ColumnType.BOOLEAN:
             if isinstance(value, bool):
                 return value
@@ -300,4 +308,16 @@ def convert(column: Column, value: Any, *, from_text: bool = False) -> Any:
             return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
     except (ValueError, TypeError, InvalidOperation):
         pass
-    raise ValueError(f"column {column.name!r}: {value!r} is not a {kind.value}")
+    raise ValueError(f"column {column.name!r}: {value!r} is not a {column.type_text}")
+
+
+def _as_doubles(value: Any) -> Any:
+    """A parsed JSON value with its numbers as doubles again (JSON is parsed with exact
+    decimals, for DECIMAL columns): how a STRING column and an error message show it."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_as_doubles(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_doubles(v) for k, v in value.items()}
+    return value

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.decimal_json import decimal_json
 from headwater.domain.errors import InvalidInput
 
 router = APIRouter(tags=["query"])
@@ -29,7 +30,7 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return decimal_json(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, bytes):
