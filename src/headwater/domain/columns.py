@@ -126,18 +126,26 @@ def decimal_problem(value: Decimal, precision: int, scale: int) -> str | None:
         return "is not a finite number"
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
+    if not any(digits):
+        return None  # zero, at whatever scale it was written (0E-12 too)
     kept = list(digits)
-    while len(kept) > 1 and kept[-1] == 0 and exponent < 0:
+    while kept[-1] == 0 and exponent < 0:
         kept.pop()
         exponent += 1
     after_point = max(0, -exponent)
-    before_point = 0 if kept == [0] else max(0, len(kept) + exponent)
+    before_point = max(0, len(kept) + exponent)
     shown = f"DECIMAL({precision},{scale})"
     if after_point > scale:
-        return f"has {after_point} digits after the point, and {shown} keeps {scale}"
+        return f"has {_digits(after_point)} after the point, and {shown} keeps {scale}"
     if before_point > precision - scale:
-        return f"has {before_point} digits before the point, and {shown} holds {precision - scale}"
+        return (
+            f"has {_digits(before_point)} before the point, and {shown} holds {precision - scale}"
+        )
     return None
+
+
+def _digits(count: int) -> str:
+    return "1 digit" if count == 1 else f"{count} digits"
 
 
 def decimal_for_source(precision: int | None, scale: int | None) -> tuple[int, int]:

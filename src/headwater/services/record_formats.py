@@ -29,7 +29,7 @@ from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
-from headwater.tabular.types import arrow_schema
+from headwater.tabular.types import arrow_schema, check_decimal_precision
 
 SHOWN_BYTES = 1000  # of an offending record, in its parse error
 
@@ -108,15 +108,17 @@ class RecordFormat:
             # pyarrow 26's reader crashes the process (SIGSEGV) on a first value of null
             return None
         try:
-            return pa_json.read_json(
+            table = pa_json.read_json(
                 io.BytesIO(body),
                 parse_options=pa_json.ParseOptions(
                     explicit_schema=self.schema, unexpected_field_behavior="error"
                 ),
                 read_options=pa_json.ReadOptions(block_size=max(1 << 20, len(body) + 1)),
             )
+            check_decimal_precision(table)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             return None
+        return table
 
     def _json_slow(self, payloads: list[bytes], first_index: int) -> Changes:
         rows: list[tuple[str, dict[str, Any]]] = []
@@ -178,6 +180,7 @@ class RecordFormat:
                     column_types=self.schema, strings_can_be_null=True
                 ),
             )
+            check_decimal_precision(table)
             if not self.primary_key:
                 return Changes(table, self.schema.empty_table(), records=table.num_rows)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -273,6 +276,8 @@ def convert(column: Column, value: Any, *, from_text: bool = False) -> Any:
     if value is None:
         return None
     kind = column.type
+    if kind is ColumnType.DECIMAL:
+        return _decimal(column, value)
     try:
         if kind is ColumnType.STRING:
             return value if isinstance(value, str) else json.dumps(_as_doubles(value))
@@ -286,15 +291,6 @@ def convert(column: Column, value: Any, *, from_text: bool = False) -> Any:
             ):
                 raise ValueError
             return float(value)
-        if kind is ColumnType.DECIMAL:
-            if isinstance(value, bool):
-                raise ValueError
-            number = value if isinstance(value, Decimal) else Decimal(str(value))
-            problem = decimal_problem(number, *column.decimal_size)
-            if problem is not None and number.is_finite():
-                raise ValueError(f"column {column.name!r}: {str(value)[:100]} {problem}")
-            if problem is None:
-                return number
         if kind is ColumnType.BOOLEAN:
             if isinstance(value, bool):
                 return value
@@ -309,6 +305,22 @@ def convert(column: Column, value: Any, *, from_text: bool = False) -> Any:
     except (ValueError, TypeError, InvalidOperation):
         pass
     raise ValueError(f"column {column.name!r}: {value!r} is not a {column.type_text}")
+
+
+def _decimal(column: Column, value: Any) -> Decimal:
+    """JSON numbers arrive as Decimal (parsed exactly), text as itself; either must fit the
+    column's size exactly: never rounded."""
+    try:
+        if isinstance(value, bool | dict | list):
+            raise ValueError
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (ValueError, InvalidOperation):
+        raise ValueError(f"column {column.name!r}: {value!r} is not a {column.type_text}") from None
+    problem = decimal_problem(number, *column.decimal_size)
+    if problem is not None:
+        shown = str(value) if len(str(value)) <= 100 else str(value)[:97] + "..."
+        raise ValueError(f"column {column.name!r}: {shown} {problem}")
+    return number
 
 
 def _as_doubles(value: Any) -> Any:

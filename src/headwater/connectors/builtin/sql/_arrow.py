@@ -267,7 +267,7 @@ def _bad_decimal(name: str, values: Sequence[Any], target: pa.DataType) -> str:
             problem = "is not a decimal number"
         if problem is not None:
             return (
-                f"column {name!r} holds {str(value)[:100]}, which {problem}; the column is "
-                f"read as {size}: CAST or ROUND it in a query to choose another size"
+                f"column {name!r} holds {str(value)[:100]}, which {problem}: CAST or ROUND "
+                "the column in the stream's query to read it at a size that holds it"
             )
     return f"column {name!r} holds values that do not fit {size}"
