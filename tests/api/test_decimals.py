@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from headwater.bootstrap import Runtime
 from tests.api.conftest import Api
 
 COLUMNS = [
@@ -101,6 +104,29 @@ def test_a_decimal_keeps_its_size_on_every_schema_api(admin: Api) -> None:
     assert changed.status_code == 200, changed.text
     assert changed.json()["schema"]["columns"] == [
         {"type": "DECIMAL", "name": "n", "precision": 38, "scale": 4}
+    ]
+
+
+def test_a_dataset_stored_before_sizes_reads_as_decimal_38_9(admin: Api, runtime: Runtime) -> None:
+    dataset_id = admin.new_dataset("Old", [{"type": "LONG", "name": "id"}, COLUMNS[1]])
+    stored_before = json.dumps(
+        [{"name": "id", "type": "LONG"}, {"name": "amount", "type": "DECIMAL"}]
+    )
+    with runtime.engine.begin() as connection:  # the JSON as it was stored before sizes
+        connection.execute(
+            sa.text("UPDATE datasets SET columns = :columns WHERE id = :id"),
+            {"columns": stored_before, "id": dataset_id},
+        )
+    shown = admin.get(f"/api/data/v3/datasources/{dataset_id}").json()["schema"]["columns"]
+    assert shown[1] == {"type": "DECIMAL", "name": "amount", "precision": 38, "scale": 9}
+    imported = admin.put(
+        f"/v1/datasets/{dataset_id}/data",
+        content=b"1,12345678901234567890.123456789\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 204, imported.text
+    assert query(admin, dataset_id, "SELECT amount FROM table") == [
+        {"amount": "12345678901234567890.123456789"}
     ]
 
 

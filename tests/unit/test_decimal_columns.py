@@ -11,6 +11,7 @@ from headwater.domain.columns import (
     Column,
     ColumnType,
     decimal_for_source,
+    decimal_holds,
     decimal_problem,
     parse_column,
 )
@@ -116,6 +117,26 @@ def test_a_source_decimal_is_read_at_a_size_a_column_holds(
     declared: tuple[int | None, int | None], read_as: tuple[int, int]
 ) -> None:
     assert decimal_for_source(*declared) == read_as
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "holds"),
+    [
+        ((12, 2), (10, 2), True),
+        ((12, 4), (10, 2), True),
+        ((38, 9), (12, 2), True),
+        ((12, 2), (12, 2), True),
+        ((12, 4), (12, 2), False),  # two digits fewer before the point
+        ((12, 2), (12, 3), False),  # a digit fewer after it
+        ((38, 9), (38, 10), False),
+    ],
+)
+def test_a_decimal_size_holds_another_when_no_value_could_lose_a_digit(
+    outer: tuple[int, int], inner: tuple[int, int], holds: bool
+) -> None:
+    assert decimal_holds(outer, inner) is holds
+    value = Decimal("9" * (inner[0] - inner[1]) + "." + "9" * inner[1])  # the widest value
+    assert (decimal_problem(value, *outer) is None) is holds
 
 
 def test_arrow_decimals_keep_their_size_both_ways() -> None:

@@ -169,6 +169,13 @@ def decimal_for_source(precision: int | None, scale: int | None) -> tuple[int, i
     return precision, scale
 
 
+def decimal_holds(outer: tuple[int, int], inner: tuple[int, int]) -> bool:
+    """Whether every DECIMAL(inner) value fits DECIMAL(outer) exactly: at least as many
+    digits after the point and before it. DECIMAL(10,2) → DECIMAL(12,2) or DECIMAL(12,4) is a
+    widening; DECIMAL(12,2) → DECIMAL(12,4) is not (two digits fewer before the point)."""
+    return outer[1] >= inner[1] and outer[0] - outer[1] >= inner[0] - inner[1]
+
+
 def validate_columns(columns: list[Column]) -> list[Column]:
     seen: set[str] = set()
     for index, column in enumerate(columns):
