@@ -80,6 +80,11 @@ def _ndjson(result: QueryResult) -> Iterator[bytes]:
     """One JSON object per row. A decimal is a JSON number with every digit it has
     (`123456789.123456789`), as Feldera writes it; Feldera's client parses numbers as
     `Decimal`, so nothing is lost on the way."""
+    if not any(t.upper().startswith("DECIMAL") for t in result.types):
+        for row in result.rows:  # one json.dumps a row: twice as fast as one a value
+            record = {c: _value(v) for c, v in zip(result.columns, row, strict=True)}
+            yield (json.dumps(record, default=str) + "\n").encode()
+        return
     keys = [json.dumps(str(c)) + ": " for c in result.columns]
     for row in result.rows:
         fields = ", ".join(key + _json_text(v) for key, v in zip(keys, row, strict=True))
