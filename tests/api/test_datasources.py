@@ -15,6 +15,8 @@ COLUMNS = [
     {"type": "BOOLEAN", "name": "ok"},
     {"type": "DECIMAL", "name": "amount"},
 ]
+# What a read shows: a DECIMAL with its size (a bare DECIMAL is DECIMAL(38, 9), as it was).
+SHOWN = [*COLUMNS[:-1], {"type": "DECIMAL", "name": "amount", "precision": 38, "scale": 9}]
 
 
 def test_create_and_get_a_datasource(admin: Api) -> None:
@@ -30,7 +32,7 @@ def test_create_and_get_a_datasource(admin: Api) -> None:
     assert body["description"] == "Q3"
     assert body["rowCount"] == 0
     assert body["columnCount"] == len(COLUMNS)
-    assert body["schema"]["columns"] == COLUMNS
+    assert body["schema"]["columns"] == SHOWN
     assert list(body["schema"]["columns"][0]) == ["type", "name"]  # pydomo compares JSON text
     assert body["streamId"] is None
     assert body["owner"]["name"] == "admin"

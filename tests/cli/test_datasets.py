@@ -144,3 +144,28 @@ def test_failures_exit_non_zero_with_a_clear_message(cli: Run, tmp_path: Path) -
 
     usage = cli("dataset", "upload", dataset_id, str(tmp_path / "absent.csv"))
     assert usage.exit_code == 2  # Click's own check: the file does not exist
+
+
+def test_a_decimal_column_with_its_size(cli: Run, tmp_path: Path) -> None:
+    made = cli("dataset", "create", "Ledger", "-c", "id:LONG", "-c", "amount:DECIMAL(38,9)")
+    assert made.exit_code == 0, made.output
+    dataset_id = made.stdout.strip()
+    assert "DECIMAL(38,9)" in cli("dataset", "show", dataset_id).stdout
+    body = json.loads(cli("dataset", "show", dataset_id, "--json").stdout)
+    assert body["schema"]["columns"][1] == {
+        "type": "DECIMAL",
+        "name": "amount",
+        "precision": 38,
+        "scale": 9,
+    }
+    source = tmp_path / "ledger.csv"
+    source.write_text("id,amount\n1,123456789012345678.123456789\n2,0.000000001\n")
+    assert cli("dataset", "upload", dataset_id, str(source)).exit_code == 0
+    rows = json.loads(
+        cli("dataset", "query", dataset_id, "SELECT SUM(amount) AS s FROM table", "--json").stdout
+    )
+    assert rows == [{"s": "123456789012345678.123456790"}]  # every digit: text, not a double
+
+    too_wide = cli("dataset", "create", "Wide", "-c", "a:DECIMAL(39,2)")
+    assert too_wide.exit_code == 1
+    assert "field schema.columns[0].precision" in too_wide.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from headwater.client import Client, Dataset, ExecutionFailed, Unauthenticated
+from headwater.client import Client, Column, Dataset, ExecutionFailed, Unauthenticated
 from tests.client.conftest import QUICK_RETRY
 from tests.support.live_server import LiveServer
 
@@ -32,6 +32,27 @@ def test_datasets_create_get_list_update_delete(hw: Client) -> None:
     assert renamed.raw["name"] == "Revenue"  # the server's body, whole
     hw.datasets.delete(other.id, hard=True)
     assert [d.id for d in hw.datasets.list()] == [made.id]
+
+
+def test_decimal_columns_carry_their_size_in_every_form(hw: Client) -> None:
+    made = hw.datasets.create(
+        "Ledger",
+        [
+            "a:DECIMAL(12,2)",
+            ("b", "decimal(10)"),
+            {"name": "c", "type": "DECIMAL", "precision": 20, "scale": 4},
+            Column(name="d", type="DECIMAL", precision=5, scale=5),
+            "e:DECIMAL",
+        ],
+    )
+    assert [c.type_text for c in made.columns] == [
+        "DECIMAL(12,2)",
+        "DECIMAL(10,0)",
+        "DECIMAL(20,4)",
+        "DECIMAL(5,5)",
+        "DECIMAL(38,9)",
+    ]
+    assert (made.columns[0].precision, made.columns[0].scale) == (12, 2)
 
 
 def test_list_pages_through_everything(hw: Client) -> None:

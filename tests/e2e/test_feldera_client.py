@@ -172,3 +172,29 @@ def test_paused_connector_and_start_after(client: FelderaClient) -> None:
     wait_for(lambda: count(pipeline, "t") == 100, what="the held connector's rows")
     low = list(pipeline.query("SELECT count(*) AS n FROM t WHERE id < 1000"))
     assert low == [{"n": 50}]
+
+
+def test_decimals_reach_the_client_with_every_digit(client: FelderaClient) -> None:
+    program = """
+    CREATE TABLE ledger (id BIGINT, cents NUMERIC(12,2), big DECIMAL(38, 9)) WITH ('connectors' =
+      '[{"name": "gen", "transport": {"name": "datagen", "config": {"plan": [{"limit": 4}]}}}]');
+    """
+    pipeline = PipelineBuilder(client, "books", program).create_or_replace()
+    (ledger,) = pipeline.tables()
+    assert [f["columntype"].get("precision") for f in ledger.fields] == [None, 12, 38]
+    pipeline.start()
+    wait_for(lambda: count(pipeline, "ledger") == 4, what="datagen's decimals")
+    pipeline.input_json("ledger", {"id": 9, "cents": 0.1, "big": "12345678901234567890.123456789"})
+    rows = list(pipeline.query("SELECT id, cents, big FROM ledger ORDER BY id"))
+    assert [r["cents"] for r in rows] == [
+        Decimal("0.00"),  # datagen: quarters, within each column's size
+        Decimal("0.25"),
+        Decimal("0.50"),
+        Decimal("0.75"),
+        Decimal("0.10"),
+    ]
+    assert rows[-1]["big"] == Decimal("12345678901234567890.123456789")
+    total = list(pipeline.query("SELECT SUM(big) AS s FROM ledger"))
+    assert total == [{"s": Decimal("12345678901234567891.623456789")}]
+    pipeline.stop(force=True)
+    pipeline.delete()

@@ -130,3 +130,28 @@ def test_pandas_helpers_create_update_and_read_back(public_api: PublicApi) -> No
     domo.ds_update(dataset_id, frame.head(1))  # REPLACE through the dataset's stream
     assert domo.ds_get(dataset_id)["city"].tolist() == ["Oslo"]
     assert [d["name"] for d in domo.ds_list(df_output=False)] == ["Cities"]
+
+
+def test_decimals_keep_every_digit_on_pydomo_paths(public_api: PublicApi) -> None:
+    domo = public_api.domo()
+    dsr = DataSetRequest()
+    dsr.name = "Ledger"
+    dsr.schema = Schema([Column(ColumnType.LONG, "id"), Column(ColumnType.DECIMAL, "amount")])
+    dataset_id = domo.datasets.create(dsr)["id"]
+    assert domo.datasets.get(dataset_id)["schema"]["columns"][1] == {
+        "type": "DECIMAL",
+        "name": "amount",
+        "precision": 38,  # pydomo's bare DECIMAL: DECIMAL(38, 9), as it always was
+        "scale": 9,
+    }
+    domo.datasets.data_import(dataset_id, "1,0.10\n2,123456789012345678.123456789\n")
+
+    result = domo.datasets.query(dataset_id, "SELECT amount FROM table ORDER BY id")
+    assert result["rows"] == [[0.1], ["123456789012345678.123456789"]]  # a double keeps 0.1 only
+    sums = domo.ds_query(dataset_id, "SELECT SUM(amount) AS s FROM table")
+    assert sums["s"].tolist() == ["123456789012345678.223456789"]
+
+    exported = domo.datasets.data_export(dataset_id, False)
+    assert exported.splitlines() == ['1,"0.100000000"', '2,"123456789012345678.123456789"']
+    # ds_get: pydomo maps DECIMAL to pandas Float64 itself; from exact text, the nearest double
+    assert domo.ds_get(dataset_id)["amount"].tolist() == [0.1, 123456789012345678.123456789]

@@ -95,3 +95,66 @@ def test_unknown_formats_are_refused() -> None:
         RecordFormat(COLUMNS, Format("avro"))
     with pytest.raises(InvalidInput):
         RecordFormat(COLUMNS, Format("json", {"update_format": "debezium"}))
+
+
+SIZED = (
+    Column("id", ColumnType.LONG),
+    Column("cents", ColumnType.DECIMAL, 12, 2),
+    Column("big", ColumnType.DECIMAL, 38, 9),
+    Column("note", ColumnType.STRING),
+)
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        Format("json"),  # Arrow's reader
+        Format("json", {"update_format": "insert_delete"}),  # record by record
+    ],
+)
+def test_json_decimals_arrive_exactly_and_a_misfit_is_a_record_error(fmt: Format) -> None:
+    decoder = RecordFormat(SIZED, fmt)
+    wrap = (lambda r: b'{"insert": ' + r + b"}") if fmt.config else (lambda r: r)
+    changes = decoder.decode(
+        [
+            wrap(b'{"id": 1, "cents": 0.10, "big": 12345678901234567890.123456789}'),
+            wrap(b'{"id": 2, "cents": "-7.5", "big": 1e-9}'),
+            wrap(b'{"id": 3, "cents": 1.005}'),
+            wrap(b'{"id": 4, "cents": 12345678901.5}'),
+        ]
+    )
+    assert changes.inserts.to_pylist() == [
+        {
+            "id": 1,
+            "cents": Decimal("0.10"),
+            "big": Decimal("12345678901234567890.123456789"),
+            "note": None,
+        },
+        {"id": 2, "cents": Decimal("-7.50"), "big": Decimal("0.000000001"), "note": None},
+    ]
+    assert [e.index for e in changes.errors] == [2, 3]
+    assert "'cents': 1.005 has 3 digits after the point" in changes.errors[0].message
+    assert "has 11 digits before the point" in changes.errors[1].message
+
+
+def test_csv_decimals_arrive_exactly_and_a_misfit_is_a_record_error() -> None:
+    decoder = RecordFormat(SIZED, Format("csv"))
+    changes = decoder.decode([b"1,0.10,12345678901234567890.123456789,a", b"2,12345678901.5,0,b"])
+    assert changes.inserts.to_pylist() == [
+        {
+            "id": 1,
+            "cents": Decimal("0.10"),
+            "big": Decimal("12345678901234567890.123456789"),
+            "note": "a",
+        }
+    ]
+    assert [e.index for e in changes.errors] == [1]
+
+
+def test_a_json_number_in_a_text_or_double_column_reads_as_before() -> None:
+    decoder = RecordFormat(
+        (Column("d", ColumnType.DOUBLE), Column("t", ColumnType.STRING)),
+        Format("json", {"update_format": "insert_delete"}),
+    )
+    changes = decoder.decode([b'{"insert": {"d": 0.1, "t": {"x": [1.5, 2]}}}'])
+    assert changes.inserts.to_pylist() == [{"d": 0.1, "t": '{"x": [1.5, 2]}'}]

@@ -101,7 +101,7 @@ def show(ctx: typer.Context, dataset_id: DatasetId, json: Json = False) -> None:
     if json:
         return out.print_json({**dataset.raw, "permissionList": dump(permissions)})
     out.fields(_summary(dataset))
-    out.table(["COLUMN", "TYPE"], [(c.name, c.type) for c in dataset.columns], title="schema")
+    out.table(["COLUMN", "TYPE"], [(c.name, c.type_text) for c in dataset.columns], title="schema")
     out.table(
         ["TYPE", "ID", "NAME", "LEVEL"],
         [(p.principal_type, p.principal_id, p.name, p.access_level) for p in permissions],
@@ -121,7 +121,7 @@ def create(
             "--column",
             "-c",
             help="NAME:TYPE, once per column, in order. Types: STRING, LONG, DOUBLE, "
-            "DECIMAL, DATE, DATETIME, BOOLEAN.",
+            "DECIMAL (or DECIMAL(12,2): precision, scale), DATE, DATETIME, BOOLEAN.",
         ),
     ] = None,
     description: Annotated[str, typer.Option(help="What the data is.")] = "",

@@ -112,7 +112,7 @@ def show(
             (
                 t.name,
                 f"{pipeline.name}.{t.name}",
-                ", ".join(f"{c.name} {c.type}" for c in t.columns),
+                ", ".join(f"{c.name} {c.type_text}" for c in t.columns),
             )
             for t in pipeline.tables
         ],

@@ -70,10 +70,22 @@ class Wire(BaseModel):
 
 
 class Column(BaseModel):
+    """A dataset column. A DECIMAL has a `precision` (digits in all) and a `scale` (digits
+    after the point); other types have neither."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
     type: str
+    precision: int | None = None
+    scale: int | None = None
+
+    @property
+    def type_text(self) -> str:
+        """The type as the CLI writes it: `DECIMAL(12,2)`, `LONG`."""
+        if self.precision is not None:
+            return f"{self.type}({self.precision},{self.scale or 0})"
+        return self.type
 
 
 class ConfigEntry(BaseModel):

@@ -30,7 +30,12 @@ class PipelineTable(Wire):
     @classmethod
     def _fields(cls, value: Any) -> Any:
         return [
-            {"name": f["name"], "type": (f.get("columntype") or {}).get("type", "")}
+            {
+                "name": f["name"],
+                "type": (f.get("columntype") or {}).get("type", ""),
+                "precision": (f.get("columntype") or {}).get("precision"),
+                "scale": (f.get("columntype") or {}).get("scale"),
+            }
             for f in value or []
             if isinstance(f, dict)
         ]

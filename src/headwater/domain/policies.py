@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from headwater.domain.access import AccessLevel
+from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.users import Principal
@@ -166,7 +167,7 @@ def check_filters(filters: Sequence[PolicyFilter], columns: Sequence[Column]) ->
                     "a value may not hold a NUL character", field=f"{where}.values[{v_index}]"
                 )
             if not f.operator.on_text:
-                _check_value(value, column.type, f"{where}.values[{v_index}]")
+                _check_value(value, column, f"{where}.values[{v_index}]")
         checked.append(PolicyFilter(column.name, f.operator, f.values, f.negate))
     return checked
 
@@ -188,15 +189,18 @@ def _check_count(f: PolicyFilter, where: str) -> None:
 BOOLEAN_TEXT = {"true", "false", "1", "0", "t", "f", "yes", "no"}
 
 
-def _check_value(value: str, column_type: ColumnType, field_name: str) -> None:
+def _check_value(value: str, column: Column, field_name: str) -> None:
     text = value.strip()
+    column_type = column.type
     try:
         if column_type is ColumnType.LONG:
             int(text)
         elif column_type is ColumnType.DOUBLE:
             float(text)
         elif column_type is ColumnType.DECIMAL:
-            decimal.Decimal(text)
+            problem = decimal_problem(decimal.Decimal(text), *column.decimal_size)
+            if problem is not None:  # a rounded bound would show or hide rows it should not
+                raise InvalidInput(f"{value!r} {problem}", field=field_name)
         elif column_type is ColumnType.DATE:
             dt.date.fromisoformat(text)
         elif column_type is ColumnType.DATETIME:
@@ -204,4 +208,4 @@ def _check_value(value: str, column_type: ColumnType, field_name: str) -> None:
         elif column_type is ColumnType.BOOLEAN and text.lower() not in BOOLEAN_TEXT:
             raise ValueError(text)
     except (ValueError, decimal.InvalidOperation):
-        raise InvalidInput(f"{value!r} is not a {column_type.value}", field=field_name) from None
+        raise InvalidInput(f"{value!r} is not a {column.type_text}", field=field_name) from None

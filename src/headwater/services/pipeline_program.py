@@ -20,8 +20,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from headwater.domain.accounts import MASK, names_a_credential
+from headwater.domain.columns import parse_column
 from headwater.domain.datasets import Column, ColumnType
-from headwater.domain.errors import InvalidProgram
+from headwater.domain.errors import InvalidInput, InvalidProgram
 from headwater.domain.pipelines import (
     DEFAULT_MAX_QUEUED_RECORDS,
     ConnectorDef,
@@ -49,22 +50,51 @@ SQL_NAMES = {
     ColumnType.LONG: "BIGINT",
     ColumnType.STRING: "VARCHAR",
     ColumnType.DOUBLE: "DOUBLE",
-    ColumnType.DECIMAL: "DECIMAL(38, 9)",
+    ColumnType.DECIMAL: "DECIMAL",
     ColumnType.DATE: "DATE",
     ColumnType.DATETIME: "TIMESTAMP",
     ColumnType.BOOLEAN: "BOOLEAN",
 }
+# A type and its arguments: `DECIMAL(12, 2)`, `VARCHAR(20)`, `DOUBLE PRECISION`.
+_SQL_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+_DECIMAL_SIZE = re.compile(r"^\s*(\d{1,9})\s*(?:,\s*(\d{1,9})\s*)?$")
 
 
-def column_type(raw: str, where: str) -> ColumnType:
-    name = raw.strip().upper().split("(")[0].strip()
-    if name in SQL_TYPES:
-        return SQL_TYPES[name]
-    try:
-        return ColumnType(name)
-    except ValueError:
+def sql_name(column: Column) -> str:
+    """The column's type in the program's SQL: `DECIMAL(12, 2)`, `BIGINT`, ..."""
+    if column.type is ColumnType.DECIMAL:
+        precision, scale = column.decimal_size
+        return f"DECIMAL({precision}, {scale})"
+    return SQL_NAMES[column.type]
+
+
+def program_column(
+    name: str, raw: str, where: str, precision: object = None, scale: object = None
+) -> Column:
+    """A table's column from its SQL type (`NUMERIC(12,2)`: a DECIMAL keeps its size; a bare
+    DECIMAL is DECIMAL(38, 9); the length of a VARCHAR is not kept)."""
+    found = _SQL_TYPE.match(raw)
+    type_name = " ".join(found.group(1).upper().split()) if found else ""
+    kind = SQL_TYPES.get(type_name)
+    if kind is None and type_name in ColumnType.__members__:
+        kind = ColumnType(type_name)
+    if found is None or kind is None:
         allowed = ", ".join(sorted(SQL_TYPES))
-        raise InvalidProgram(f"{where}: unsupported column type {raw!r}; use {allowed}") from None
+        raise InvalidProgram(f"{where}: unsupported column type {raw!r}; use {allowed}")
+    if kind is not ColumnType.DECIMAL:
+        return Column(name, kind)
+    if found.group(2) is not None:
+        size = _DECIMAL_SIZE.match(found.group(2))
+        if size is None or precision is not None or scale is not None:
+            raise InvalidProgram(
+                f"{where}, column {name!r}: write a decimal's size as DECIMAL(precision) or "
+                f"DECIMAL(precision, scale), once, not {raw!r}"
+            )
+        precision, scale = int(size.group(1)), int(size.group(2) or 0)
+    try:
+        return parse_column(name, "DECIMAL", precision, scale, field=name)
+    except InvalidInput as exc:
+        raise InvalidProgram(f"{where}, column {name!r}: {exc.message}") from None
 
 
 def _identifier(node: exp.Expression) -> tuple[str, bool]:
@@ -123,7 +153,7 @@ def _table(statement: exp.Create) -> TableDef:
         if isinstance(item, exp.ColumnDef):
             column, _ = _identifier(item.this)
             kind = item.args.get("kind")
-            columns.append(Column(column, column_type(kind.sql() if kind else "", name)))
+            columns.append(program_column(column, kind.sql() if kind else "", name))
             for constraint in item.args.get("constraints") or []:
                 if isinstance(constraint.args.get("kind"), exp.PrimaryKeyColumnConstraint):
                     keys.append(column)
@@ -222,7 +252,15 @@ def parse_json(tables: Any, views: Any = None) -> Program:
         for c_index, column in enumerate(raw.get("columns") or []):
             if not isinstance(column, dict) or not isinstance(column.get("name"), str):
                 raise InvalidProgram(f"table {name!r}, column {c_index} needs a 'name'")
-            columns.append(Column(column["name"], column_type(str(column.get("type", "")), name)))
+            columns.append(
+                program_column(
+                    column["name"],
+                    str(column.get("type", "")),
+                    name,
+                    column.get("precision"),
+                    column.get("scale"),
+                )
+            )
         if not columns:
             raise InvalidProgram(f"table {name!r} needs at least one column")
         connectors = [
@@ -268,7 +306,7 @@ _URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)[^@/]*@", re.IGNOREC
 def _render(program: Program, config: Callable[[Any], Any]) -> str:
     statements = []
     for table in program.tables:
-        columns = [f'"{c.name}" {SQL_NAMES[c.type]}' for c in table.columns]
+        columns = [f'"{c.name}" {sql_name(c)}' for c in table.columns]
         if table.primary_key:
             columns.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.primary_key) + ")")
         body = f'CREATE TABLE "{table.name}" (' + ", ".join(columns) + ")"

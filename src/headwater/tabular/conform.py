@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
 
+from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData
 from headwater.tabular.types import arrow_schema
+
+_CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError)
 
 
 def conform(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
@@ -26,9 +30,45 @@ def conform(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
             )
         array = batch.column(index)
         if not array.type.equals(field.type):
-            try:
-                array = array.cast(field.type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise BadData(f"column {field.name!r}: {exc}", column=field.name) from None
+            array = _cast(array, field)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=target)
+
+
+def _cast(array: pa.Array, field: pa.Field) -> pa.Array:
+    if pa.types.is_decimal(field.type):
+        return _to_decimal(array, field)
+    try:
+        return array.cast(field.type)
+    except _CAST_ERRORS as exc:
+        raise BadData(f"column {field.name!r}: {exc}", column=field.name) from None
+
+
+def _to_decimal(array: pa.Array, field: pa.Field) -> pa.Array:
+    """Exactly, or a BadData naming the column and the first value that does not fit. A
+    double goes through its shortest text (1.1 is 1.1, not 1.100000000000000088817...), so
+    it fits when the number it prints as does; Arrow's own cast would round it to the scale."""
+    source = array.cast(pa.string()) if pa.types.is_floating(array.type) else array
+    try:
+        return source.cast(field.type)
+    except _CAST_ERRORS as exc:
+        raise _decimal_misfit(source, field, exc) from None
+
+
+def _decimal_misfit(array: pa.Array, field: pa.Field, exc: Exception) -> BadData:
+    precision, scale = field.type.precision, field.type.scale
+    for value in array.to_pylist():
+        if value is None:
+            continue
+        shown = str(value)[:100]
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            problem: str | None = "is not a decimal number"
+        else:
+            problem = decimal_problem(number, precision, scale)
+        if problem is not None:
+            return BadData(
+                f"column {field.name!r}: {shown} {problem}", column=field.name, value=shown
+            )
+    return BadData(f"column {field.name!r}: {exc}", column=field.name)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
+from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import BadData
 from headwater.tabular.csv_options import FALSE_VALUES, TRUE_VALUES
@@ -41,21 +42,35 @@ def _check_bool(value: str) -> None:
         raise ValueError("not a boolean")
 
 
-def _check_decimal(value: str) -> None:
+class _Misfit(ValueError):
+    """A number that does not fit its DECIMAL column's size (the message says how)."""
+
+
+def _check_decimal(value: str, column: Column) -> None:
     number = decimal.Decimal(value)
     if not number.is_finite():
         raise ValueError("not finite")
+    problem = decimal_problem(number, *column.decimal_size)
+    if problem is not None:
+        raise _Misfit(problem)
 
 
 CHECKS: dict[ColumnType, Callable[[str], object]] = {
     ColumnType.STRING: lambda _: None,
     ColumnType.LONG: _check_long,
     ColumnType.DOUBLE: float,
-    ColumnType.DECIMAL: _check_decimal,
     ColumnType.DATE: dt.date.fromisoformat,
     ColumnType.DATETIME: _check_datetime,
     ColumnType.BOOLEAN: _check_bool,
 }
+
+
+def _check(column: Column, value: str) -> None:
+    if column.type is ColumnType.DECIMAL:
+        _check_decimal(value, column)
+    else:
+        CHECKS[column.type](value)
+
 
 EXAMPLES = {
     ColumnType.LONG: "a whole number",
@@ -115,13 +130,20 @@ def _first_problem(reader: Any, columns: Sequence[Column], first_line: int) -> B
         for column, value in zip(columns, record, strict=True):
             if value == "":
                 continue  # null (or the empty string, for text)
+            shown = value if len(value) <= 100 else value[:97] + "..."
             try:
-                CHECKS[column.type](value)
+                _check(column, value)
+            except _Misfit as misfit:
+                return BadData(
+                    f'line {start}, column "{column.name}": {shown!r} {misfit}',
+                    line=start,
+                    column=column.name,
+                    value=shown,
+                )
             except (ValueError, ArithmeticError):
-                shown = value if len(value) <= 100 else value[:97] + "..."
                 return BadData(
                     f'line {start}, column "{column.name}": {shown!r} is not '
-                    f"{EXAMPLES[column.type]} ({column.type.value})",
+                    f"{EXAMPLES[column.type]} ({column.type_text})",
                     line=start,
                     column=column.name,
                     value=shown,

@@ -6,16 +6,13 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from headwater.domain.datasets import Column, ColumnType
+from headwater.domain.columns import Column, ColumnType, decimal_for_source
 from headwater.domain.errors import InvalidInput
-
-DECIMAL_TYPE = pa.decimal128(38, 9)
 
 _ARROW = {
     ColumnType.STRING: pa.string(),
     ColumnType.LONG: pa.int64(),
     ColumnType.DOUBLE: pa.float64(),
-    ColumnType.DECIMAL: DECIMAL_TYPE,
     ColumnType.DATE: pa.date32(),
     # Domo datetimes carry no zone; they are stored as they come.
     ColumnType.DATETIME: pa.timestamp("us"),
@@ -23,37 +20,58 @@ _ARROW = {
 }
 
 
-def arrow_type(column_type: ColumnType) -> pa.DataType:
-    return _ARROW[column_type]
+def arrow_type(column: Column) -> pa.DataType:
+    if column.type is ColumnType.DECIMAL:
+        return pa.decimal128(*column.decimal_size)
+    return _ARROW[column.type]
 
 
 def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=True) for c in columns])
+    return pa.schema([pa.field(c.name, arrow_type(c), nullable=True) for c in columns])
 
 
-def column_type_of(data_type: pa.DataType, name: str = "") -> ColumnType:
+def column_of(name: str, data_type: pa.DataType) -> Column:
+    """The column that holds an Arrow type: a decimal of any width keeps its size where a
+    column can hold it (`decimal_for_source` otherwise)."""
     if pa.types.is_integer(data_type):
-        return ColumnType.LONG
+        return Column(name, ColumnType.LONG)
     if pa.types.is_floating(data_type):
-        return ColumnType.DOUBLE
+        return Column(name, ColumnType.DOUBLE)
     if pa.types.is_decimal(data_type):
-        return ColumnType.DECIMAL
+        return Column(name, ColumnType.DECIMAL, *decimal_for_source(*_size(data_type)))
     if pa.types.is_date(data_type):
-        return ColumnType.DATE
+        return Column(name, ColumnType.DATE)
     if pa.types.is_timestamp(data_type):
-        return ColumnType.DATETIME
+        return Column(name, ColumnType.DATETIME)
     if pa.types.is_boolean(data_type):
-        return ColumnType.BOOLEAN
+        return Column(name, ColumnType.BOOLEAN)
     if (
         pa.types.is_string(data_type)
         or pa.types.is_large_string(data_type)
         or pa.types.is_null(data_type)
     ):
-        return ColumnType.STRING
+        return Column(name, ColumnType.STRING)
     raise InvalidInput(
         f"column {name!r} has type {data_type}, which no dataset column can hold", column=name
     )
 
 
 def columns_from_arrow(schema: pa.Schema) -> list[Column]:
-    return [Column(field.name, column_type_of(field.type, field.name)) for field in schema]
+    return [column_of(field.name, field.type) for field in schema]
+
+
+def _size(data_type: pa.DataType) -> tuple[int, int]:
+    return int(data_type.precision), int(data_type.scale)
+
+
+def check_decimal_precision(data: pa.RecordBatch | pa.Table) -> None:
+    """Raise ArrowInvalid if a decimal value has more digits than its type's precision.
+
+    Arrow's CSV and JSON readers rescale a decimal without checking it still fits (pyarrow 26
+    reads `12345678901.5` into decimal128(12, 2) as 12345678901.50: 13 digits). Every reader
+    of text into DECIMAL columns calls this on what it read; a full validation of the decimal
+    columns is what catches it (about 6 ms per million values; other columns are not
+    looked at)."""
+    for index, field in enumerate(data.schema):
+        if pa.types.is_decimal(field.type):
+            data.column(index).validate(full=True)

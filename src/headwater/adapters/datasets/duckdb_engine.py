@@ -29,7 +29,7 @@ from headwater.adapters.datasets.policy_slices import PolicySlices
 from headwater.adapters.datasets.query_databases import DatabaseStats, QueryDatabases
 from headwater.adapters.datasets.row_filter_sql import predicate
 from headwater.adapters.datasets.sql_sandbox import ONE_DATASET, SqlSandbox
-from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
+from headwater.adapters.datasets.sql_text import quote_identifier, sql_type, string_literal
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import DatasetChanged, InvalidQuery
 from headwater.domain.policies import RowFilter
@@ -89,7 +89,8 @@ class DuckDBQueryEngine:
         row_filter: RowFilter | None = None,
     ) -> Iterator[bytes]:
         """The dataset as CSV in chunks of `EXPORT_BATCH_ROWS` rows, header names exactly the
-        schema's; DATETIME as `2024-01-02 03:04:05` (fractions only when present)."""
+        schema's; DATETIME as `2024-01-02 03:04:05` (fractions only when present); DECIMAL
+        as its exact digits at the column's scale (`1262525250.00`)."""
         readable = self._readable(files, columns, row_filter)
         with self._databases.cursor(readable) as cursor:
             self._create_view(cursor, readable, columns)
@@ -177,8 +178,7 @@ class DuckDBQueryEngine:
         else:
             typed = (
                 ", ".join(
-                    f"CAST(NULL AS {SQL_TYPES[c.type]}) AS {quote_identifier(c.name)}"
-                    for c in columns
+                    f"CAST(NULL AS {sql_type(c)}) AS {quote_identifier(c.name)}" for c in columns
                 )
                 or "NULL AS no_columns"
             )
@@ -245,5 +245,8 @@ def _export_column(column: Column) -> str:
     name = quote_identifier(column.name)
     if column.type is ColumnType.DATETIME:
         # DuckDB's text form drops a zero fraction: what Domo clients write and read back.
+        return f"CAST({name} AS VARCHAR) AS {name}"
+    if column.type is ColumnType.DECIMAL:
+        # Every digit at the column's scale (0.000000000; Arrow's CSV writer says 0E-9).
         return f"CAST({name} AS VARCHAR) AS {name}"
     return name

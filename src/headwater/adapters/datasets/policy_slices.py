@@ -132,7 +132,7 @@ class PolicySlices:
 def _key(source: str, columns: Sequence[Column], predicate: str) -> str:
     stat = os.stat(source)
     identity = [source, stat.st_size, stat.st_mtime_ns, predicate]
-    identity.append([[c.name, c.type.value] for c in columns])
+    identity.append([[c.name, c.type_text] for c in columns])
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 

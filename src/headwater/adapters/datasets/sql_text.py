@@ -4,17 +4,23 @@ with its quote doubled, and the DuckDB type of each column type."""
 
 from __future__ import annotations
 
-from headwater.domain.datasets import ColumnType
+from headwater.domain.datasets import Column, ColumnType
 
 SQL_TYPES = {
     ColumnType.STRING: "VARCHAR",
     ColumnType.LONG: "BIGINT",
     ColumnType.DOUBLE: "DOUBLE",
-    ColumnType.DECIMAL: "DECIMAL(38, 9)",
     ColumnType.DATE: "DATE",
     ColumnType.DATETIME: "TIMESTAMP",
     ColumnType.BOOLEAN: "BOOLEAN",
 }
+
+
+def sql_type(column: Column) -> str:
+    if column.type is ColumnType.DECIMAL:
+        precision, scale = column.decimal_size
+        return f"DECIMAL({precision}, {scale})"
+    return SQL_TYPES[column.type]
 
 
 def quote_identifier(name: str) -> str:

@@ -8,21 +8,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from headwater.adapters.metadata.columns_json import column_from_json, column_to_json
 from headwater.adapters.metadata.tables import dataset_grants, datasets
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
-from headwater.domain.datasets import Column, ColumnType, Dataset
+from headwater.domain.datasets import Column, Dataset
 
 
-def _columns_to_json(columns: list[Column] | None) -> list[dict[str, str]] | None:
+def _columns_to_json(columns: list[Column] | None) -> list[dict[str, Any]] | None:
     if columns is None:
         return None
-    return [{"name": c.name, "type": c.type.value} for c in columns]
+    return [column_to_json(c) for c in columns]
 
 
 def _dataset(row: Any) -> Dataset:
     columns = None
     if row.columns is not None:
-        columns = [Column(name=c["name"], type=ColumnType(c["type"])) for c in row.columns]
+        columns = [column_from_json(c) for c in row.columns]
     return Dataset(
         id=row.id,
         name=row.name,

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from headwater.adapters.metadata.columns_json import column_from_json, column_to_json
 from headwater.adapters.metadata.tables import pipeline_connectors, pipelines
-from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.pipelines import (
     ConnectorDef,
     ConnectorState,
@@ -32,7 +32,7 @@ def program_to_json(program: Program) -> dict[str, Any]:
             {
                 "name": t.name,
                 "case_sensitive": t.case_sensitive,
-                "columns": [{"name": c.name, "type": c.type.value} for c in t.columns],
+                "columns": [column_to_json(c) for c in t.columns],
                 "primary_key": list(t.primary_key),
                 "connectors": [c.wire() for c in t.connectors],
             }
@@ -64,7 +64,7 @@ def program_from_json(raw: dict[str, Any]) -> Program:
             TableDef(
                 name=t["name"],
                 case_sensitive=bool(t.get("case_sensitive", False)),
-                columns=tuple(Column(c["name"], ColumnType(c["type"])) for c in t["columns"]),
+                columns=tuple(column_from_json(c) for c in t["columns"]),
                 primary_key=tuple(t.get("primary_key") or ()),
                 connectors=tuple(_connector(c) for c in t.get("connectors") or ()),
             )

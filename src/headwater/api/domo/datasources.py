@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Body, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from headwater.api.auth import Caller, CallerToken, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
@@ -18,7 +18,8 @@ from headwater.api.domo.wire import epoch_ms
 from headwater.api.openapi_bodies import CSV_BODY
 from headwater.api.ranges import Id, PartId, parse_id
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
-from headwater.domain.datasets import Column, ColumnType
+from headwater.domain.columns import parse_column
+from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import Stream, parse_update_method
 from headwater.services.dataset_access import AccessEntry
@@ -39,7 +40,15 @@ PERMISSION_STRING = {
 class ColumnIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     name: str
-    type: str
+    type: str = Field(description="STRING, LONG, DOUBLE, DECIMAL, DATE, DATETIME or BOOLEAN")
+    precision: StrictInt | None = Field(
+        default=None, description="DECIMAL only: 1 to 38 digits in all (38 if left out)"
+    )
+    scale: StrictInt | None = Field(
+        default=None,
+        description="DECIMAL only: digits after the point, 0 to precision (a DECIMAL with "
+        "neither is DECIMAL(38, 9))",
+    )
 
 
 class SchemaIn(BaseModel):
@@ -95,7 +104,7 @@ def columns_in(schema: SchemaIn | None) -> list[Column] | None:
     if schema is None:
         return None
     return [
-        Column(c.name, ColumnType.parse(c.type, field_name=f"schema.columns[{i}].type"))
+        parse_column(c.name, c.type, c.precision, c.scale, field=f"schema.columns[{i}]")
         for i, c in enumerate(schema.columns)
     ]
 
@@ -113,9 +122,17 @@ def tags_in(raw: list[str] | str | None) -> list[str] | None:
     return parsed
 
 
-def columns_json(columns: list[Column] | None) -> list[dict[str, str]]:
-    # Key order matters: pydomo compares schemas as JSON strings of {"type", "name"}.
-    return [{"type": c.type.value, "name": c.name} for c in columns or []]
+def columns_json(columns: list[Column] | None) -> list[dict[str, Any]]:
+    return [column_json(c) for c in columns or []]
+
+
+def column_json(column: Column) -> dict[str, Any]:
+    """`{"type", "name"}` in that order (pydomo compares schemas as JSON strings of them),
+    then a DECIMAL's `precision` and `scale`."""
+    shown: dict[str, Any] = {"type": column.type.value, "name": column.name}
+    if column.precision is not None:
+        shown["precision"], shown["scale"] = column.decimal_size
+    return shown
 
 
 UPLOAD_PROVIDER = {

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.decimal_json import decimal_json
 from headwater.api.ranges import MAX_INT
 from headwater.domain.errors import InvalidInput
 
@@ -37,7 +38,7 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return decimal_json(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, bytes):

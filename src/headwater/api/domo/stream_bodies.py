@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from headwater.api.ranges import parse_id
-from headwater.domain.datasets import Column, ColumnType
+from headwater.domain.columns import parse_column
+from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidInput
 from headwater.domain.retries import parse_retry_policy
 from headwater.domain.streams import (
@@ -50,9 +51,12 @@ def parse_columns(raw: Any, field: str) -> list[Column] | None:
                 field=f"{field}.columns[{index}]",
             )
         parsed.append(
-            Column(
+            parse_column(
                 str(column["name"]),
-                ColumnType.parse(str(column["type"]), field_name=f"{field}.columns[{index}].type"),
+                str(column["type"]),
+                column.get("precision"),
+                column.get("scale"),
+                field=f"{field}.columns[{index}]",
             )
         )
     return parsed

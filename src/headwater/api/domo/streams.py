@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from headwater.api.auth import Caller, CallerToken, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.accounts import account_json
+from headwater.api.domo.datasources import columns_json
 from headwater.api.domo.executions_wire import (
     epoch_seconds,
     execution_json,
@@ -85,9 +86,7 @@ def stream_json(view: StreamView) -> dict[str, Any]:
             "columnCount": ds.column_count,
             "owner": {"id": ds.owner_id},
         },
-        "schemaDefinition": {
-            "columns": [{"type": c.type.value, "name": c.name} for c in ds.columns or []]
-        },
+        "schemaDefinition": {"columns": columns_json(ds.columns)},
         "lastExecution": execution_json(last) if last else None,
         "currentExecution": execution_json(last) if last and not last.finished else None,
         "currentExecutionState": last.state.value if last else None,

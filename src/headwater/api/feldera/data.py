@@ -69,8 +69,6 @@ def query(
 
 
 def _value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, date):
@@ -79,14 +77,29 @@ def _value(value: Any) -> Any:
 
 
 def _ndjson(result: QueryResult) -> Iterator[bytes]:
+    """One JSON object per row. A decimal is a JSON number with every digit it has
+    (`123456789.123456789`), as Feldera writes it; Feldera's client parses numbers as
+    `Decimal`, so nothing is lost on the way."""
+    if not any(t.upper().startswith("DECIMAL") for t in result.types):
+        for row in result.rows:  # one json.dumps a row: twice as fast as one a value
+            record = {c: _value(v) for c, v in zip(result.columns, row, strict=True)}
+            yield (json.dumps(record, default=str) + "\n").encode()
+        return
+    keys = [json.dumps(str(c)) + ": " for c in result.columns]
     for row in result.rows:
-        record = {c: _value(v) for c, v in zip(result.columns, row, strict=True)}
-        yield (json.dumps(record, default=str) + "\n").encode()
+        fields = ", ".join(key + _json_text(v) for key, v in zip(keys, row, strict=True))
+        yield ("{" + fields + "}\n").encode()
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
+    return json.dumps(_value(value), default=str)
 
 
 def _text(result: QueryResult) -> str:
     cells = [[str(c) for c in result.columns]] + [
-        ["NULL" if v is None else str(_value(v)) for v in row] for row in result.rows
+        ["NULL" if v is None else _cell(v) for v in row] for row in result.rows
     ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(result.columns))]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
@@ -94,3 +107,7 @@ def _text(result: QueryResult) -> str:
         "| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |" for r in cells
     ]
     return "\n".join([line, rows[0], line, *rows[1:], line]) + "\n"
+
+
+def _cell(value: Any) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(_value(value))

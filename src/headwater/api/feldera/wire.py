@@ -7,6 +7,7 @@ from typing import Any
 
 from headwater import __version__
 from headwater.domain import access
+from headwater.domain.columns import Column
 from headwater.domain.pipelines import ConnectorState, DesiredStatus, Pipeline
 from headwater.services.pipeline_program import SQL_NAMES, render_masked_sql
 from headwater.services.pipelines import PipelineView
@@ -86,6 +87,14 @@ def _num_errors(states: list[ConnectorState]) -> int:
     return sum(s.stats.num_parse_errors + s.stats.num_transport_errors for s in states)
 
 
+def _column_type(column: Column) -> dict[str, Any]:
+    """Feldera's column type: a DECIMAL with its `precision` and `scale`."""
+    shown: dict[str, Any] = {"type": SQL_NAMES[column.type], "nullable": True}
+    if column.precision is not None:
+        shown["precision"], shown["scale"] = column.decimal_size
+    return shown
+
+
 def program_info(p: Pipeline) -> dict[str, Any]:
     inputs = [
         {
@@ -96,7 +105,7 @@ def program_info(p: Pipeline) -> dict[str, Any]:
                 {
                     "name": c.name,
                     "case_sensitive": t.case_sensitive,
-                    "columntype": {"type": SQL_NAMES[c.type].split("(")[0], "nullable": True},
+                    "columntype": _column_type(c),
                     "unused": False,
                 }
                 for c in t.columns

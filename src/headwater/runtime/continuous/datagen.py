@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from headwater.domain.datasets import ColumnType
+from headwater.domain.datasets import Column, ColumnType
 from headwater.runtime.continuous.source import FatalSourceError, Fetched, SourceContext
 from headwater.tabular.types import arrow_schema
 
@@ -77,7 +77,7 @@ class DatagenSource:
         index = pa.array(range(first - start, first - start + count), pa.int64())
         fields = plan.get("fields") or {}
         arrays = [
-            _column(column.type, index, fields.get(column.name) or {})
+            _column(column, index, fields.get(column.name) or {})
             for column in self._context.columns
         ]
         return pa.Table.from_arrays(arrays, schema=self._schema)
@@ -95,7 +95,8 @@ class DatagenSource:
         pass
 
 
-def _column(kind: ColumnType, index: pa.Array, spec: dict[str, Any]) -> pa.Array:
+def _column(column: Column, index: pa.Array, spec: dict[str, Any]) -> pa.Array:
+    kind = column.type
     values = index
     bounds = spec.get("range")
     if bounds and len(bounds) == 2:
@@ -106,9 +107,10 @@ def _column(kind: ColumnType, index: pa.Array, spec: dict[str, Any]) -> pa.Array
         values = pc.add(pc.remainder(values, span), low)
     if kind is ColumnType.LONG:
         return values
-    if kind is ColumnType.DOUBLE or kind is ColumnType.DECIMAL:
-        doubles = pc.divide(pc.cast(values, pa.float64()), 4.0)
-        return doubles if kind is ColumnType.DOUBLE else pc.cast(doubles, pa.decimal128(38, 9))
+    if kind is ColumnType.DOUBLE:
+        return pc.divide(pc.cast(values, pa.float64()), 4.0)
+    if kind is ColumnType.DECIMAL:
+        return _decimals(values, *column.decimal_size)
     if kind is ColumnType.BOOLEAN:
         return pc.equal(pc.bit_wise_and(values, 1), 0)
     if kind is ColumnType.STRING:
@@ -121,3 +123,12 @@ def _column(kind: ColumnType, index: pa.Array, spec: dict[str, Any]) -> pa.Array
         pa.scalar(EPOCH, pa.timestamp("us")),
         pc.cast(pc.multiply(values, 1_000_000), pa.duration("us")),
     )
+
+
+def _decimals(values: pa.Array, precision: int, scale: int) -> pa.Array:
+    """Quarters (value / 4) where the scale has room for them, whole values otherwise; kept
+    below the column's largest whole part, so every value fits its DECIMAL(p, s)."""
+    parts = 4 if scale >= 2 else 1
+    bounded = pc.remainder(values, 10 ** min(precision - scale, 17) * parts)
+    exact = pc.divide(pc.cast(bounded, pa.float64()), float(parts))  # a quarter is exact
+    return pc.cast(pc.cast(exact, pa.string()), pa.decimal128(precision, scale))

@@ -59,7 +59,7 @@ class BatchBuilder:
     def __init__(self, fields: list[Field], stream: str) -> None:
         self._fields = fields
         self._stream = stream
-        self._schema = pa.schema([pa.field(f.name, arrow_type(f.type)) for f in fields])
+        self._schema = pa.schema([pa.field(c.name, arrow_type(c)) for c in columns_of(fields)])
         self._rows: list[Mapping[str, Any]] = []
 
     def __len__(self) -> int:

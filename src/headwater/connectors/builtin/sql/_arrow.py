@@ -1,5 +1,7 @@
 """Values as dataset columns: Python values or driver Arrow arrays in, the Arrow types a dataset
-column can hold out (string, int64, float64, bool, date32, timestamp[us] naive UTC).
+column can hold out (string, int64, float64, decimal128(p, s), bool, date32, timestamp[us]
+naive UTC). Decimals arrive as the server's exact text and become decimal128 without a float
+on the way; a value that does not fit its size exactly is refused, never rounded.
 
 A value that cannot become its column's type is a TerminalError naming the column and the
 value, so a user knows which column to CAST in a query.
@@ -17,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from headwater.connectors.sdk import TerminalError
+from headwater.domain.columns import decimal_for_source, decimal_problem
 
 STRING = pa.string()
 INT = pa.int64()
@@ -45,9 +48,16 @@ def column_from_values(name: str, values: Sequence[Any], target: pa.DataType) ->
         raise TerminalError(_bad_value(name, values, target)) from None
 
 
+def decimal_type(precision: int | None, scale: int | None) -> pa.DataType:
+    """The dataset type for a source's DECIMAL(precision, scale) (None: not declared)."""
+    return pa.decimal128(*decimal_for_source(precision, scale))
+
+
 def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array:
     if target == STRING:
         return _strings(values)
+    if pa.types.is_decimal(target):  # from the server's text (or Decimal): exact
+        return pa.array([None if v is None else str(v) for v in values], STRING).cast(target)
     if target == BOOL:
         return pa.array([_bool(v) for v in values], BOOL)
     if target in (DATE, TIMESTAMP) and any(isinstance(v, str) for v in values):
@@ -81,18 +91,21 @@ def column_from_arrow(name: str, array: pa.Array, target: pa.DataType) -> pa.Arr
 
 
 def dataset_type_of(data_type: pa.DataType) -> pa.DataType:
-    """The dataset type for a driver's Arrow type: decimals become float64, time, binary,
-    nested and other types without a dataset equivalent become string."""
+    """The dataset type for a driver's Arrow type: a decimal keeps its size (as
+    `decimal_type` fits it), time, binary, nested and other types without a dataset
+    equivalent become string."""
     if isinstance(data_type, pa.BaseExtensionType):
         if data_type.extension_name == "arrow.opaque" and "numeric" in str(data_type):
-            return FLOAT
+            return decimal_type(None, None)  # no size known here: the default DECIMAL
         if data_type.extension_name == "arrow.opaque":
             return STRING
         return dataset_type_of(data_type.storage_type)
     if pa.types.is_integer(data_type):
         return INT
-    if pa.types.is_floating(data_type) or pa.types.is_decimal(data_type):
+    if pa.types.is_floating(data_type):
         return FLOAT
+    if pa.types.is_decimal(data_type):
+        return decimal_type(data_type.precision, data_type.scale)
     if pa.types.is_boolean(data_type):
         return BOOL
     if pa.types.is_date(data_type):
@@ -220,6 +233,8 @@ def _castable_to_string(data_type: pa.DataType) -> bool:
 
 
 def _bad_value(name: str, values: Sequence[Any], target: pa.DataType) -> str:
+    if pa.types.is_decimal(target):
+        return _bad_decimal(name, values, target)
     kind = {
         STRING: "text",
         INT: "a 64-bit integer",
@@ -239,3 +254,20 @@ def _bad_value(name: str, values: Sequence[Any], target: pa.DataType) -> str:
                 "CAST it in a query to read it"
             )
     return f"column {name!r} holds values that are not {kind}"
+
+
+def _bad_decimal(name: str, values: Sequence[Any], target: pa.DataType) -> str:
+    size = f"DECIMAL({target.precision},{target.scale})"
+    for value in values:
+        if value is None:
+            continue
+        try:
+            problem = decimal_problem(Decimal(str(value)), target.precision, target.scale)
+        except ArithmeticError:  # decimal.InvalidOperation: not a number at all
+            problem = "is not a decimal number"
+        if problem is not None:
+            return (
+                f"column {name!r} holds {str(value)[:100]}, which {problem}: CAST or ROUND "
+                "the column in the stream's query to read it at a size that holds it"
+            )
+    return f"column {name!r} holds values that do not fit {size}"

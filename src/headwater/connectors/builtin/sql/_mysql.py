@@ -3,7 +3,9 @@ and `fetchmany(chunk_rows)` turns them into Arrow batches, typed by `cursor.desc
 empty result still has the right columns).
 
 Decimals, dates, timestamps and times are left as the server's text and parsed by Arrow in
-bulk (decimal text keeps the cursor state exact). Sessions run in UTC, each read in a READ ONLY
+bulk (decimal text keeps the cursor state exact). DECIMAL(p, s) is read as decimal128(p, s);
+wider than 38 digits (MySQL allows 65), as DECIMAL(38, min(s, 9)), and a value that does not
+fit fails the run naming the column. Sessions run in UTC, each read in a READ ONLY
 transaction, and with a long net_write_timeout so a slow consumer does not cut the stream.
 """
 
@@ -31,6 +33,7 @@ from headwater.connectors.builtin.sql._arrow import (
     STRING,
     TIMESTAMP,
     column_from_values,
+    decimal_type,
     empty_batch,
     json_value,
 )
@@ -40,7 +43,9 @@ from headwater.connectors.sdk import ConnectorError, TerminalError, TransientErr
 DIALECT = Dialect("`", "%s")
 _INTEGERS = {FIELD_TYPE.SHORT, FIELD_TYPE.LONG, FIELD_TYPE.LONGLONG, FIELD_TYPE.INT24}
 _INTEGERS |= {FIELD_TYPE.YEAR}
-_FLOATS = {FIELD_TYPE.FLOAT, FIELD_TYPE.DOUBLE, FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL}
+_FLOATS = {FIELD_TYPE.FLOAT, FIELD_TYPE.DOUBLE}
+_DECIMALS = {FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL}
+_UNSIGNED = 32  # the UNSIGNED_FLAG of a column's flags
 _DATES = {FIELD_TYPE.DATE, FIELD_TYPE.NEWDATE}
 _TIMESTAMPS = {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP}
 _AS_TEXT = (FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL, FIELD_TYPE.TIME, *_DATES, *_TIMESTAMPS)
@@ -78,7 +83,7 @@ class MysqlSession:
         sql = DIALECT.select(relation, f"{ALIAS}.*") + " LIMIT 0"
         with self._transaction(relation) as cursor:
             cursor.execute(sql)
-            fields = _fields(cursor.description)
+            fields = _fields(cursor)
             cursor.fetchall()
         return fields
 
@@ -92,7 +97,7 @@ class MysqlSession:
             sql = sql.replace("%", "%%").replace("\0", "%s")
         with self._transaction(relation) as rows:
             rows.execute(sql, parameters)
-            fields = _fields(rows.description)
+            fields = _fields(rows)
             schema = pa.schema(fields)
             at = schema.get_field_index(cursor) if cursor is not None else -1
             chunk = rows.fetchmany(chunk_rows)
@@ -191,12 +196,26 @@ def _chunk(batch: pa.RecordBatch, rows: Sequence[Sequence[Any]], at: int) -> Chu
     return Chunk(batch, json_value(first), json_value(last))
 
 
-def _fields(description: Sequence[Sequence[Any]] | None) -> list[pa.Field]:
-    return [pa.field(str(item[0]), _dataset_type(item)) for item in description or ()]
+def _fields(cursor: pymysql.cursors.SSCursor) -> list[pa.Field]:
+    description = cursor.description or ()
+    # The description leaves out each column's flags, and a DECIMAL's display length counts
+    # its sign only when it is signed: the flags say which.
+    result = getattr(cursor, "_result", None)
+    flags = [int(f.flags) for f in getattr(result, "fields", None) or ()]
+    if len(flags) != len(description):
+        flags = [0] * len(description)  # taken as signed: a digit narrower at worst
+    return [
+        pa.field(str(item[0]), _dataset_type(item, bool(flag & _UNSIGNED)))
+        for item, flag in zip(description, flags, strict=True)
+    ]
 
 
-def _dataset_type(item: Sequence[Any]) -> pa.DataType:
+def _dataset_type(item: Sequence[Any], unsigned: bool = False) -> pa.DataType:
     type_code, length = item[1], item[3]
+    if type_code in _DECIMALS:
+        # display length = precision, + 1 for the point when there is a scale, + 1 for a sign
+        scale = int(item[5] or 0)
+        return decimal_type(int(length) - (1 if scale else 0) - (0 if unsigned else 1), scale)
     if type_code in (FIELD_TYPE.TINY, FIELD_TYPE.BIT):
         return BOOL if length == 1 else INT  # TINYINT(1) is MySQL's BOOLEAN
     if type_code in _INTEGERS:
@@ -212,7 +231,7 @@ def _dataset_type(item: Sequence[Any]) -> pa.DataType:
 
 def _bind(value: Any, kind: pa.DataType) -> Any:
     """A cursor state value as the parameter that compares like the column."""
-    if kind == FLOAT and isinstance(value, str):
+    if pa.types.is_decimal(kind) and isinstance(value, str):
         return Decimal(value)  # a DECIMAL cursor: compared as a decimal, not a double
     if kind == TIMESTAMP and isinstance(value, str):
         return dt.datetime.fromisoformat(value)

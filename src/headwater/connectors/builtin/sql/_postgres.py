@@ -6,8 +6,11 @@ take (and ADBC would otherwise hold the whole result in memory), so it declares 
 cursor with the parameter bound and FETCHes `chunk_rows` at a time.
 
 Columns with no dataset equivalent are converted by the server (`CAST(... AS text)`, arrays
-and composites as JSON); numeric arrives as exact text and becomes float64 here, so the
-cursor state keeps the exact value. Sessions run in UTC and read-only.
+and composites as JSON). numeric arrives as exact text and becomes decimal128 here at the
+column's declared NUMERIC(p, s) (its typmod); a numeric without one (`NUMERIC`, or an
+expression such as SUM(...)) is read as DECIMAL(38, 9), and a value that does not fit fails
+the run naming the column (`_arrow.decimal_type`). The cursor state keeps the exact text.
+Sessions run in UTC and read-only.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from headwater.connectors import egress
 from headwater.connectors.builtin.sql._arrow import (
     column_from_arrow,
     dataset_type_of,
+    decimal_type,
     empty_batch,
     json_value,
     rechunk,
@@ -42,6 +46,7 @@ from headwater.connectors.sdk import ConnectorError, TerminalError, TransientErr
 DIALECT = Dialect('"', "$1")
 _CURSOR = "hw_read"
 _TYPE_KEY = b"POSTGRESQL:type"
+_TYPMOD_KEY = b"POSTGRESQL:typmod"
 _ERRORS = (adbc_driver_manager.Error, OSError)
 # What ADBC raises: its own errors; while streaming, Arrow errors carrying libpq's message.
 _STREAM_ERRORS = (*_ERRORS, pa.ArrowException)
@@ -206,7 +211,9 @@ def _select_expression(field: pa.Field) -> tuple[str, pa.DataType]:
     column = f"{ALIAS}.{DIALECT.quote(field.name)}"
     data_type = field.type
     if isinstance(data_type, pa.BaseExtensionType):
-        if data_type.extension_name == "arrow.json" or "type_name=numeric" in str(data_type):
+        if "type_name=numeric" in str(data_type):
+            return column, decimal_type(*_numeric_size(field))
+        if data_type.extension_name == "arrow.json":
             return column, dataset_type_of(data_type)
         return f"CAST({column} AS text)", pa.string()  # uuid, inet, money, enums, ...
     if pa.types.is_nested(data_type):
@@ -214,6 +221,18 @@ def _select_expression(field: pa.Field) -> tuple[str, pa.DataType]:
     if str(data_type).startswith(_NATIVE) and not pa.types.is_interval(data_type):
         return column, dataset_type_of(data_type)
     return f"CAST({column} AS text)", pa.string()  # time, interval, bytea, ...
+
+
+def _numeric_size(field: pa.Field) -> tuple[int | None, int | None]:
+    """NUMERIC(p, s) from the column's typmod: ((p << 16) | s) + 4, s an 11-bit signed number
+    (PostgreSQL 15 allows negative scales); -1, no size."""
+    raw = (field.metadata or {}).get(_TYPMOD_KEY, b"-1")
+    typmod = int(raw.decode() or "-1")
+    if typmod < 4:
+        return None, None
+    packed = typmod - 4
+    scale = packed & 0x7FF
+    return (packed >> 16) & 0xFFFF, scale - 0x800 if scale & 0x400 else scale
 
 
 def _cast_type(plan: list[tuple[pa.Field, tuple[str, pa.DataType]]], cursor: str | None) -> str:
