@@ -15,7 +15,15 @@ PLUGIN = {"type": "object", "properties": {"endpoint": {"type": "string"}, "key"
 
 
 def test_each_built_in_marks_where_its_secrets_go() -> None:
-    assert account_owned(HTTP) == {"url", "username", "token", "password", "api_key"}
+    # api_key_header names the header the key travels in: a stream must not move it
+    assert account_owned(HTTP) == {
+        "url",
+        "username",
+        "token",
+        "password",
+        "api_key",
+        "api_key_header",
+    }
     assert account_owned(SQL) == {"driver", "host", "port", "database", "username", "password"}
     assert account_owned(SFTP) == {
         "host",

@@ -4,7 +4,8 @@ Ids are stored as PostgreSQL `INTEGER` (SQLite's integers are wider, to 2**63 - 
 is a number from 1 to 2**31 - 1 on every backend: the same request means the same thing on
 both, and no value the database driver would refuse (a 500) ever reaches it.
 
-- `Id`, a path id: one out of range is simply not found (404), like any id nothing has.
+- `Id`, a path id: one out of range is simply not found (404), like any id nothing has;
+  `VersionNumber`, a data version in a path (from 0), the same.
 - `PartId`, a part number the client chooses (0 to `MAX_PART_ID`): the upload refuses others
   with a 400 before touching the database.
 - `Count` (an offset or a page size), `Signed`, `BodyId`: a number the client chose; out of
@@ -34,9 +35,24 @@ def _known_id(value: int) -> int:
     return value
 
 
+def _known_version(value: int) -> int:
+    if not 0 <= value <= MAX_INT:
+        raise NotFound(
+            f"no dataset has a version {value}; versions run from 0 to {MAX_INT}",
+            code="VERSION_NOT_FOUND",
+        )
+    return value
+
+
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 
 Id = Annotated[int, AfterValidator(_known_id), WithJsonSchema(_ID_SCHEMA)]
+# A data version in a path (Delta's, from 0): out of range, as not found as an id.
+VersionNumber = Annotated[
+    int,
+    AfterValidator(_known_version),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_INT}),
+]
 PartId = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_PART_ID})]
 BodyId = Annotated[int, Field(ge=1, le=MAX_INT)]
 Count = Annotated[int | None, Query(ge=0, le=MAX_INT)]

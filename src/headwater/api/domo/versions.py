@@ -6,19 +6,18 @@ Reading an old version is `dataVersion` on the query (`api/domo/query.py`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.executions_wire import execution_json
 from headwater.api.domo.paging import PageDep
-from headwater.api.ranges import MAX_INT
+from headwater.api.ranges import VersionNumber
 from headwater.services.versions import VersionView
 
 router = APIRouter(tags=["datasets"])
 
-VersionNumber = Annotated[int, Path(ge=0, le=MAX_INT, description="A data version (0, 1, ...).")]
 # Statuses no rule derives (see `api.openapi_errors`): a version past the retention horizon.
 GONE: dict[int | str, dict[str, Any]] = {
     410: {"description": "The version is past the retention horizon (VERSION_EXPIRED)."}
