@@ -172,6 +172,22 @@ def test_ordinary_sql_still_runs(admin: Api, sales: str) -> None:
     ]
 
 
+def test_a_cte_named_as_the_engine_names_the_dataset_is_refused(nell: Api, sales: str) -> None:
+    """The engine reads `table` through a view called `__dataset`: a CTE of that name around
+    `table` would have silently answered with the CTE's rows (found by the property test)."""
+    sql = (
+        "WITH RECURSIVE __dataset(x) AS (SELECT count(*) AS x FROM table "
+        "UNION ALL SELECT x FROM __dataset WHERE false) SELECT * FROM table"
+    )
+    for response in both_apis(nell, sales, sql):
+        assert response.status_code == 400, response.text
+        assert "'__dataset' is reserved" in response.json()["message"]
+    # Where the CTE does not surround a read of the dataset, it is an ordinary name.
+    fine = "SELECT n FROM table, (WITH __dataset AS (SELECT 1 AS x) SELECT x FROM __dataset) s"
+    for response in both_apis(nell, sales, fine):
+        assert response.status_code == 200, response.text
+
+
 def test_a_huge_value_built_from_nothing_is_refused_at_once(admin: Api, sales: str) -> None:
     """DuckDB cannot be interrupted inside one value: `list_sort(range(300000000))` ran 63 s
     past a 30 s limit. The functions that build such a value from a small input are not on

@@ -282,6 +282,13 @@ def _check_table(
     if view is None:
         raise InvalidQuery(f"unknown table {name!r}: a query can read only {readable}")
     if rewrite:
+        if view.lower() in scope:
+            # One of the query's CTEs has the engine's name for this relation: renamed, the
+            # reference would read that CTE instead (a wrong answer, never a leak).
+            raise InvalidQuery(
+                f"the name {view!r} is reserved: Headwater reads {name!r} through it; "
+                "call the CTE something else"
+            )
         if not node.get("alias"):
             node["alias"] = name  # keep `table.column` references working after the rename
         node["table_name"] = view
