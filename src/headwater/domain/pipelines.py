@@ -207,6 +207,9 @@ class ConnectorStats:
     fatal_error: str | None = None
     problem: str | None = None  # the source's current trouble (cleared once it works again)
     last_commit_latency_ms: float | None = None
+    # Taking records from its source. A pause is settled once this is false: the source is
+    # stopped and what it had read is committed (see `PipelineService.connector_action`).
+    fetching: bool = False
 
     def note_parse_error(self, error: dict[str, Any]) -> None:
         self.num_parse_errors += 1

@@ -192,6 +192,7 @@ class ConnectorWorker:
 
     def _loop(self) -> None:
         fetching = True
+        self._set_fetching(True)
         attempt = 0
         while not self._stop.is_set():
             try:
@@ -213,12 +214,14 @@ class ConnectorWorker:
                 if on_its_way is not None:  # read as it stopped: committed before resting
                     self._take(on_its_way)
                     self._commit(source)
+                self._set_fetching(False)  # settled: nothing more arrives until resumed
             self._wake.wait(self._settings.poll_seconds)
             self._wake.clear()
             return fetching, attempt
         if not fetching:
             source.resume()
             fetching = True
+            self._set_fetching(True)
         room = self.connector.max_queued_records - self._buffered
         if room <= 0:
             self._commit(source)
@@ -245,6 +248,10 @@ class ConnectorWorker:
         elif self._due() or (fetched.idle and self._buffered):
             self._commit(source)
         return fetching, 0
+
+    def _set_fetching(self, fetching: bool) -> None:
+        with self._lock:
+            self._state.stats.fetching = fetching
 
     def _reopen(self, source: Source) -> Source:
         """Start over from the committed position: the uncommitted buffer is read again."""

@@ -8,6 +8,7 @@ Stopped → Provisioning → Initializing → Running | Paused → Stopping → 
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,8 @@ from headwater.services.pipeline_access import authorize_pipeline, level_on
 from headwater.services.pipeline_program import parse_json, parse_sql, render_sql
 
 CONNECTOR_ACTIONS = ("start", "pause")
+PAUSE_SETTLE_SECONDS = 10.0  # the longest `pause` waits for a connector to stop taking records
+PAUSE_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,26 @@ class Pipelines:
                 pipeline.id, state.table, state.name, paused=action == "pause", waiting=False
             )
             uow.commit()
+        if action == "pause" and pipeline.deployment_status(self._clock.now()) == "Running":
+            self._await_pause(pipeline.id, state.endpoint)
+
+    def _await_pause(self, pipeline_id: str, endpoint: str) -> None:
+        """As in Feldera, a paused connector takes nothing more once `pause` returns: wait
+        (a second or so: the supervisor's poll and the stats' save) until its holder reports
+        the source stopped and what it had read committed. Bounded: if the holder is gone or
+        stuck, `pause` returns anyway and `buffered_records` keeps telling the truth."""
+        deadline = time.monotonic() + PAUSE_SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            with self._uow() as uow:
+                states = [
+                    s for s in uow.pipelines.connectors(pipeline_id) if s.endpoint == endpoint
+                ]
+            if not states:
+                return
+            stats = states[0].stats
+            if not stats.fetching or states[0].end_of_input or stats.fatal_error:
+                return
+            time.sleep(PAUSE_POLL_SECONDS)
 
     def connector(
         self, actor: Principal, name: str, table: str, connector: str
