@@ -4,13 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint check fmt bench bench-quick wrk clean
+.PHONY: install run test lint check fmt bench bench-quick wrk clean lock
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package the tests ran with; pyproject.toml keeps the ranges
+# for people who install the package. `make lock` re-resolves the pins after a range changes.
+LOCK := requirements.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
+
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	( echo "# Pins for make install and CI; regenerate with make lock (from pyproject.toml)."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable ) > $(LOCK)
+	rm -rf .lock-venv
 
 install: $(STAMP)
 
