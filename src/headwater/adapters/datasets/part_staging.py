@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData
 from headwater.domain.ports import StagedPart
-from headwater.tabular.conform import conform
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
 from headwater.tabular.csv_stream import TimestampsNeedText, iter_csv_batches
+from headwater.tabular.schema_align import AlignedBatches
 from headwater.tabular.types import arrow_schema, columns_from_arrow
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -88,11 +89,20 @@ class ParquetPartStaging:
         part_id: int,
         batches: Iterable[Any],
         columns: Sequence[Column] | None,
+        policy: SchemaPolicy = DEFAULT_POLICY,
+        key_columns: Sequence[str] = (),
     ) -> StagedPart:
         folder = self._dir(execution_id)
         token = uuid.uuid4().hex[:12]
-        staged = self._write(folder, part_id, token, _conformed(batches, columns), 0, columns)
-        return StagedPart(staged.path, staged.rows, _file_size(staged.path), staged.columns)
+        aligned = AlignedBatches(columns, policy, key_columns)
+        staged = self._write(folder, part_id, token, aligned(batches), 0, columns)
+        return StagedPart(
+            staged.path,
+            staged.rows,
+            _file_size(staged.path),
+            list(aligned.plan.columns) if aligned.plan else staged.columns,
+            aligned.changes,
+        )
 
     def _write(
         self,
@@ -154,17 +164,6 @@ class ParquetPartStaging:
         if not self._root.exists():
             return []
         return sorted(int(p.name) for p in self._root.iterdir() if p.is_dir() and p.name.isdigit())
-
-
-def _conformed(
-    batches: Iterable[pa.RecordBatch], columns: Sequence[Column] | None
-) -> Iterator[pa.RecordBatch]:
-    """Batches in exactly the dataset's Arrow schema (so the files can join the table as they
-    are); with no columns yet, the first batch decides them."""
-    for batch in batches:
-        if columns is None:
-            columns = columns_from_arrow(batch.schema)
-        yield conform(batch, columns)
 
 
 def _open_body(path: Path, compressed: bool) -> IO[bytes]:

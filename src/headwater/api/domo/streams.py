@@ -74,6 +74,7 @@ def stream_json(view: StreamView) -> dict[str, Any]:
         "scheduleState": s.schedule_state,
         "nextRunAt": _iso_utc(s.next_run_at),
         "retryPolicy": s.retry_policy.to_json() if s.retry_policy else None,
+        "schemaPolicy": s.policy.value,
         "pendingRetry": {"executionId": s.retry_of, "at": _iso_utc(s.retry_due_at)}
         if s.retry_of is not None
         else None,
