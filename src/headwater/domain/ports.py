@@ -557,7 +557,20 @@ class PartStaging(Protocol):
         chunks: Iterable[bytes],
         columns: Sequence[Column] | None,
         gzip_hint: bool,
-    ) -> StagedPart: ...
+        header: bool = False,
+        policy: SchemaPolicy = DEFAULT_POLICY,
+        key_columns: Sequence[str] = (),
+    ) -> StagedPart:
+        """A CSV part staged against the dataset's `columns`. Headerless, its fields are the
+        columns in order; with a `header` line, they are matched by name and `policy`
+        decides about the names the dataset lacks, as for `stage_batches`."""
+        ...
+
+    def conform_file(self, path: str, columns: Sequence[Column]) -> None:
+        """Rewrite a staged file to `columns` (a column it lacks is NULL): the parts of one
+        upload whose headers differed, made to agree at commit."""
+        ...
+
     def stage_batches(
         self,
         execution_id: int,
