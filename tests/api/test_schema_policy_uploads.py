@@ -164,3 +164,54 @@ def test_an_unknown_import_policy_is_a_400(admin: Api) -> None:
     )
     assert sent.status_code == 400, sent.text
     assert "schemaPolicy" in sent.text
+
+
+def test_restoring_a_version_from_before_a_column_brings_its_schema_back(admin: Api) -> None:
+    upload = Upload(admin)
+    first = upload.load(b"a,1\n", header=False)["execution"]
+    assert upload.load(b"sku,qty,colour\nb,2,red\n")["execution"]["currentState"] == "SUCCESS"
+    restored = admin.post(
+        f"/api/data/v3/datasources/{upload.dataset_id}/versions/{first['dataVersion']}/restore"
+    )
+    assert restored.status_code == 200, restored.text
+    assert upload.columns() == [("sku", "STRING"), ("qty", "LONG")]
+    assert upload.rows("SELECT * FROM table") == [["a", 1]]
+    # The column is new again to the next load, which adds it again.
+    again = upload.load(b"sku,colour\nc,blue\n")["execution"]
+    assert again["schemaChanges"]["added"] == ["colour"]
+    assert upload.rows("SELECT sku, qty, colour FROM table ORDER BY sku") == [
+        ["a", 1, None],
+        ["c", None, "blue"],
+    ]
+    # Time travel reads each version with its own schema.
+    old = admin.post(
+        f"/api/query/v1/execute/{upload.dataset_id}",
+        json={"sql": "SELECT * FROM table", "dataVersion": first["dataVersion"]},
+    )
+    assert old.status_code == 200, old.text
+    assert old.json() == [{"sku": "a", "qty": 1}]
+
+
+def test_the_quarantine_dataset_takes_the_new_columns_too(admin: Api) -> None:
+    upload = Upload(admin)
+    checks = [{"name": "some qty", "type": "NOT_NULL", "column": "qty"}]
+    url = f"/api/data/v3/datasources/{upload.dataset_id}/checks"
+    assert admin.put(url, json={"onFailure": "QUARANTINE", "checks": checks}).status_code == 200
+    first = upload.load(b"a,1\nb,\n", header=False)["execution"]
+    quarantine = first["quarantine"]["datasetId"]
+    done = upload.load(b"sku,qty,colour\nc,3,red\nd,,blue\n")["execution"]
+    assert done["currentState"] == "SUCCESS", done["errors"]
+    assert done["quarantine"]["rows"] == 1
+    assert upload.rows("SELECT sku, colour FROM table ORDER BY sku") == [
+        ["a", None],
+        ["c", "red"],
+    ]
+    shown = admin.get(f"/api/data/v3/datasources/{quarantine}").json()
+    names = [c["name"] for c in shown["schema"]["columns"]]
+    assert "colour" in names
+    found = admin.post(
+        f"/api/query/v1/execute/{quarantine}",
+        json={"sql": "SELECT sku, colour FROM table ORDER BY sku"},
+    )
+    assert found.status_code == 200, found.text
+    assert found.json() == [{"sku": "b", "colour": None}, {"sku": "d", "colour": "blue"}]
