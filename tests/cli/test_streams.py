@@ -188,3 +188,16 @@ def test_schedule_set_pause_resume_remove(cli: Run, runtime: Runtime) -> None:
     uploads = cli("stream", "create", "Inbox", "-c", "a:STRING").stdout.strip()
     refused = cli("stream", "schedule", uploads, "--cron", "0 2 * * *")
     assert refused.exit_code == 1  # an upload stream runs when a client uploads
+
+
+def test_schema_policy_set_and_shown(cli: Run) -> None:
+    created = cli("stream", "create", "Orders", "-c", "sku:STRING", "--schema-policy", "STRICT")
+    assert created.exit_code == 0, created.output
+    stream = created.stdout.strip()
+    assert re.search(r"schema policy\s+STRICT", cli("stream", "show", stream).stdout)
+    changed = cli("stream", "schema-policy", stream, "IGNORE_NEW")
+    assert changed.exit_code == 0, changed.output
+    assert "schemaPolicy IGNORE_NEW" in changed.stderr
+    bad = cli("stream", "schema-policy", stream, "SOMETIMES")
+    assert bad.exit_code == 1
+    assert "schemaPolicy" in bad.stderr

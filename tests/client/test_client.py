@@ -192,3 +192,10 @@ def test_streams_and_executions_by_hand(hw: Client) -> None:
     assert updated.dataset_name == "Orders 2"
     hw.streams.delete(stream.id)
     assert hw.streams.list() == []
+
+
+def test_a_stream_schema_policy_is_set_and_read(hw: Client) -> None:
+    stream = hw.streams.create("Orders", ["sku:STRING"], schema_policy="ignore_new")
+    assert stream.schema_policy == "IGNORE_NEW"
+    assert hw.streams.set_schema_policy(stream.id, "STRICT").schema_policy == "STRICT"
+    assert hw.streams.get(stream.id).schema_policy == "STRICT"

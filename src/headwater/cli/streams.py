@@ -102,6 +102,7 @@ def show(ctx: typer.Context, stream_id: StreamId, json: Json = False) -> None:
             ("source", _source(stream)),
             ("account", stream.account_id),
             ("update method", stream.update_method),
+            ("schema policy", stream.schema_policy),
             ("key columns", ", ".join(stream.key_columns)),
             ("schedule", _schedule(stream)),
             ("next run", stream.next_run_at),
@@ -141,6 +142,10 @@ def create(
     account: Annotated[int | None, typer.Option(help="An account with its credentials.")] = None,
     method: Annotated[str, typer.Option(help="REPLACE, APPEND or UPSERT.")] = "REPLACE",
     key: Annotated[list[str] | None, typer.Option(help="A key column for UPSERT.")] = None,
+    schema_policy: Annotated[
+        str | None,
+        typer.Option(help="EVOLVE (default), STRICT or IGNORE_NEW: loads with other columns."),
+    ] = None,
     cron: Annotated[
         str | None, typer.Option(help="A schedule: Quartz or 5-field cron, e.g. '0 0 * * *'.")
     ] = None,
@@ -161,6 +166,7 @@ def create(
         update_method=method,
         key_columns=key,
         schedule={"cron": cron} if cron else None,
+        schema_policy=schema_policy,
     )
     if json:
         return out.print_json(stream.raw)
@@ -211,6 +217,21 @@ def schedule(
         f"stream {changed.id}: schedule {_schedule(changed)}; next run {when}", highlight=False
     )
     return None
+
+
+@app.command("schema-policy")
+@handles_errors
+def schema_policy(
+    ctx: typer.Context,
+    stream_id: StreamId,
+    policy: Annotated[str, typer.Argument(help="EVOLVE, STRICT or IGNORE_NEW.")],
+) -> None:
+    """Choose what the stream's loads do when their columns differ from the dataset's.
+
+    Example: headwater stream schema-policy 12 STRICT
+    """
+    stream = client(ctx).streams.set_schema_policy(stream_id, policy)
+    out.stderr().print(f"stream {stream_id}: schemaPolicy {stream.schema_policy}")
 
 
 @app.command("rm")

@@ -110,6 +110,8 @@ class Dataset(Wire):
     stream_id: int | None = Field(default=None, alias="streamId")
     status: str | None = None
     data_version: int | None = Field(default=None, alias="dataVersion")
+    # What the stream's schemaPolicy did: {added, widened, dropped, nullFilled}.
+    schema_changes: dict[str, Any] | None = Field(default=None, alias="schemaChanges")
     created_at: datetime | None = Field(default=None, alias="createdAt")
     updated_at: datetime | None = Field(default=None, alias="lastUpdated")
     tags: list[str] = Field(default_factory=list)
@@ -247,6 +249,7 @@ class Stream(Wire):
     account_id: int | None = Field(default=None, validation_alias=AliasPath("account", "id"))
     update_method: str | None = Field(default=None, alias="updateMethod")
     key_columns: list[str] = Field(default_factory=list, alias="keyColumnNames")
+    schema_policy: str | None = Field(default=None, alias="schemaPolicy")
     configuration: list[ConfigEntry] = Field(default_factory=list)
     schedule: dict[str, Any] | None = None
     schedule_active: bool | None = Field(default=None, alias="scheduleActive")

@@ -36,6 +36,7 @@ def create_call(
     update_method: str,
     key_columns: Sequence[str] | None,
     schedule: Mapping[str, Any] | None,
+    schema_policy: str | None = None,
 ) -> Call[Stream]:
     if (name is None) == (dataset_id is None):
         raise ValueError("give a name (for a new dataset) or the dataset_id of an existing one")
@@ -59,6 +60,8 @@ def create_call(
         body["keyColumnNames"] = list(key_columns)
     if schedule is not None:
         body["schedule"] = dict(schedule)
+    if schema_policy is not None:
+        body["schemaPolicy"] = schema_policy.upper()
     return Call("POST", BASE, Stream.from_wire, json=body)
 
 
@@ -128,9 +131,11 @@ class Streams(SyncResource):
         update_method: str = "REPLACE",
         key_columns: Sequence[str] | None = None,
         schedule: Mapping[str, Any] | None = None,
+        schema_policy: str | None = None,
     ) -> Stream:
         """An API stream (uploads) or, with `provider`, a connector stream; it feeds a new
-        dataset called `name` or the existing `dataset_id`."""
+        dataset called `name` or the existing `dataset_id`. `schema_policy`: EVOLVE (the
+        default), STRICT or IGNORE_NEW, what a load with other columns does."""
         return self._t.send(
             create_call(
                 name,
@@ -143,6 +148,7 @@ class Streams(SyncResource):
                 update_method=update_method,
                 key_columns=key_columns,
                 schedule=schedule,
+                schema_policy=schema_policy,
             )
         )
 
@@ -181,6 +187,11 @@ class Streams(SyncResource):
         body = {"schedule": dict(schedule) if schedule is not None else None}
         return self._t.send(schedule_call(stream_id, body))
 
+    def set_schema_policy(self, stream_id: int, policy: str) -> Stream:
+        """EVOLVE, STRICT or IGNORE_NEW: what the stream's loads do when their columns
+        differ from the dataset's."""
+        return self._t.send(schedule_call(stream_id, {"schemaPolicy": policy.upper()}))
+
     def pause_schedule(self, stream_id: int) -> Stream:
         """Stop the scheduled runs; the schedule is kept."""
         return self._t.send(schedule_call(stream_id, {"scheduleActive": False}))
@@ -215,6 +226,7 @@ class AsyncStreams(AsyncResource):
         update_method: str = "REPLACE",
         key_columns: Sequence[str] | None = None,
         schedule: Mapping[str, Any] | None = None,
+        schema_policy: str | None = None,
     ) -> Stream:
         return await self._t.send(
             create_call(
@@ -228,6 +240,7 @@ class AsyncStreams(AsyncResource):
                 update_method=update_method,
                 key_columns=key_columns,
                 schedule=schedule,
+                schema_policy=schema_policy,
             )
         )
 
@@ -264,6 +277,9 @@ class AsyncStreams(AsyncResource):
     async def set_schedule(self, stream_id: int, schedule: Mapping[str, Any] | None) -> Stream:
         body = {"schedule": dict(schedule) if schedule is not None else None}
         return await self._t.send(schedule_call(stream_id, body))
+
+    async def set_schema_policy(self, stream_id: int, policy: str) -> Stream:
+        return await self._t.send(schedule_call(stream_id, {"schemaPolicy": policy.upper()}))
 
     async def pause_schedule(self, stream_id: int) -> Stream:
         return await self._t.send(schedule_call(stream_id, {"scheduleActive": False}))

@@ -21,6 +21,7 @@ from enum import Enum
 from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import Conflict
+from headwater.domain.schema_policy import SchemaChanges
 
 
 class ExecutionState(Enum):
@@ -71,6 +72,7 @@ class Execution:
     attempt: int = 1  # 1 for a first run; a scheduled run's retries count on from it
     runner_id: str | None = None  # the server process reading or committing it, if any
     check_report: CheckReport | None = None  # what the dataset's quality checks found
+    schema_changes: SchemaChanges | None = None  # what its schema policy did, if anything
 
     @property
     def finished(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -20,6 +20,7 @@ from headwater.domain.parts import Part
 from headwater.domain.pipelines import ConnectorState, Pipeline, RuntimeStatus
 from headwater.domain.policies import Policy, RowFilter
 from headwater.domain.runners import Runner
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaChanges, SchemaPolicy
 from headwater.domain.streams import Stream
 from headwater.domain.ticks import Tick
 from headwater.domain.tokens import AccessToken, TokenHolder
@@ -349,12 +350,18 @@ class DatasetStore(Protocol):
         method: UpdateMethod,
         key_columns: Sequence[str] = (),
         metadata: dict[str, str] | None = None,
+        rewrite_prefix: str | None = None,
     ) -> CommitResult:
         """Commit staged Parquet files (written with exactly the dataset's Arrow schema).
 
         APPEND and REPLACE adopt the files as they are: they move into the table and one log
         entry references them, so the commit costs the same whatever the data size. UPSERT
-        reads them to merge. `files` are consumed either way."""
+        reads them to merge. `files` are consumed either way.
+
+        `rewrite_prefix` (a load that changed the dataset's columns): in the same commit the
+        table takes `columns` as its schema and its rows are rewritten to it (new columns
+        NULL, widened ones cast exactly) into files named `rewrite_prefix*`, so every file of
+        a version has that version's schema, as readers expect."""
         ...
 
     def remove_orphans(self, dataset_id: str, prefix: str) -> None:
@@ -536,6 +543,8 @@ class StagedPart:
     rows: int
     bytes_received: int
     columns: list[Column]
+    # What the schema policy did to reach `columns` (new columns, widenings, drops, NULLs).
+    schema_changes: SchemaChanges = field(default_factory=SchemaChanges)
 
 
 class PartStaging(Protocol):
@@ -548,14 +557,33 @@ class PartStaging(Protocol):
         chunks: Iterable[bytes],
         columns: Sequence[Column] | None,
         gzip_hint: bool,
-    ) -> StagedPart: ...
+        header: bool = False,
+        policy: SchemaPolicy = DEFAULT_POLICY,
+        key_columns: Sequence[str] = (),
+    ) -> StagedPart:
+        """A CSV part staged against the dataset's `columns`. Headerless, its fields are the
+        columns in order; with a `header` line, they are matched by name and `policy`
+        decides about the names the dataset lacks, as for `stage_batches`."""
+        ...
+
+    def conform_file(self, path: str, columns: Sequence[Column]) -> None:
+        """Rewrite a staged file to `columns` (a column it lacks is NULL): the parts of one
+        upload whose headers differed, made to agree at commit."""
+        ...
+
     def stage_batches(
         self,
         execution_id: int,
         part_id: int,
         batches: Iterable[Any],
         columns: Sequence[Column] | None,
-    ) -> StagedPart: ...
+        policy: SchemaPolicy = DEFAULT_POLICY,
+        key_columns: Sequence[str] = (),
+    ) -> StagedPart:
+        """Batches conformed to the columns `policy` chooses from `columns` (the dataset's)
+        and theirs: the part's `columns` and `schema_changes` say what it chose."""
+        ...
+
     def columns_of(self, path: str) -> list[Column]: ...
     def discard(self, path: str) -> None: ...
     def discard_execution(self, execution_id: int) -> None: ...

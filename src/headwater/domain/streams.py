@@ -11,6 +11,7 @@ from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import InvalidInput
 from headwater.domain.retries import RetryPolicy
 from headwater.domain.schedules import Schedule, parse_schedule
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
 
 API_TRANSPORT = "API"
 CONNECTOR_TRANSPORT = "CONNECTOR"
@@ -59,6 +60,12 @@ class Stream:
     retry_policy: RetryPolicy | None = None  # None: the operator's default
     retry_due_at: datetime | None = None  # a failed scheduled run waits to be retried
     retry_of: int | None = None  # ... this execution
+    schema_policy: SchemaPolicy | None = None  # None: the default, EVOLVE
+
+    @property
+    def policy(self) -> SchemaPolicy:
+        """What a load does when its columns differ from the dataset's."""
+        return self.schema_policy or DEFAULT_POLICY
 
     @property
     def chooser(self) -> int:

@@ -26,6 +26,7 @@ from headwater.domain.ports import (
     StagedFile,
     UnitOfWorkFactory,
 )
+from headwater.domain.schema_policy import SchemaChanges
 from headwater.domain.versions import METHOD_TAG
 from headwater.services.commit_tags import COMMIT_TAG, orphan_prefix
 from headwater.services.datasets import Datasets
@@ -93,9 +94,15 @@ class Committer:
         key_columns: Sequence[str],
         bytes_in: int,
         metadata: Mapping[str, str] | None = None,
+        schema_changes: SchemaChanges | None = None,
     ) -> Execution:
         """Commit staged part files `(path, rows)`, in order, for an execution in COMMITTING;
-        always ends it. `metadata` is committed in the same transaction (connector state)."""
+        always ends it. `metadata` is committed in the same transaction (connector state).
+        `columns` are the dataset's after the load: when `schema_changes` alter the dataset's
+        (the schema policy added or widened columns), the commit rewrites the table to them
+        and the metadata schema follows; the execution keeps the changes."""
+        changes = schema_changes or None
+        alters = changes is not None and changes.alters_dataset
         prefix = orphan_prefix(execution.id)
         files = [
             StagedFile(path, rows, f"{prefix}{index:05d}-{Path(path).name}")
@@ -116,7 +123,7 @@ class Committer:
             files = [verdict.passed]
             try:
                 assert self._gate is not None
-                report = self._gate.quarantine(execution, verdict, columns)
+                report = self._gate.quarantine(execution, verdict, columns, evolve=alters)
             except Exception as exc:  # undone already: neither dataset changed
                 return self._failed(execution, exc, report, "quarantine commit failed")
         try:
@@ -131,12 +138,20 @@ class Committer:
                     COMMIT_TAG: str(execution.id),
                     METHOD_TAG: method.value,  # what the version list calls the commit
                 },
+                rewrite_prefix=orphan_prefix(execution.id) if alters else None,
             )
         except Exception as exc:
             return self._failed(execution, exc, report, "commit failed")
-        self._datasets.record_commit(execution.dataset_id, result, list(columns))
+        self._datasets.record_commit(
+            execution.dataset_id, result, list(columns), schema_changed=alters
+        )
         return self.end(
-            execution.id, ExecutionState.SUCCESS, result=result, bytes_in=bytes_in, report=report
+            execution.id,
+            ExecutionState.SUCCESS,
+            result=result,
+            bytes_in=bytes_in,
+            report=report,
+            schema_changes=changes,
         )
 
     def _inspect(
@@ -189,6 +204,7 @@ class Committer:
         result: CommitResult | None = None,
         bytes_in: int | None = None,
         report: CheckReport | None = None,
+        schema_changes: SchemaChanges | None = None,
     ) -> Execution:
         with self._uow() as uow:
             execution = uow.executions.find(execution_id)
@@ -196,6 +212,8 @@ class Committer:
             transition(execution, state, self._clock.now(), error=error)
             if report is not None:
                 execution.check_report = report
+            if schema_changes:
+                execution.schema_changes = schema_changes
             if result is not None:
                 execution.rows_inserted = result.rows_written
                 execution.bytes_inserted = (
@@ -232,9 +250,10 @@ class Committer:
                 continue
             if self._gate is not None:  # landed: its quarantine commit, made before, did too
                 self._gate.settle(execution.id, execution.check_report)
-            with self._uow() as uow:
-                dataset = uow.datasets.find(execution.dataset_id)
-                columns = list(dataset.columns or []) if dataset else []
-            self._datasets.record_commit(execution.dataset_id, found, columns)
+            # The schema the landed commit left (a load may have evolved it): the table's own.
+            columns = self._store.version_snapshot(execution.dataset_id, found.version).columns
+            self._datasets.record_commit(
+                execution.dataset_id, found, list(columns), schema_changed=True
+            )
             settled.append(self.end(execution.id, ExecutionState.SUCCESS, result=found))
         return settled

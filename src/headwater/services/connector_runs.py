@@ -36,6 +36,7 @@ from headwater.connectors.config import prepare_config
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
 from headwater.connectors.targets import merged
+from headwater.domain.datasets import UpdateMethod
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, HeadwaterError
 from headwater.domain.executions import Execution, ExecutionState, Phase
@@ -123,6 +124,7 @@ class ConnectorRuns:
         if stream is None or dataset is None:
             return self._fail(execution_id, "the stream or its dataset was deleted")
         exempt = chooser is not None and chooser.is_admin
+        keys = stream.key_columns if execution.update_method is UpdateMethod.UPSERT else []
         previous = self.state_of(dataset.id, stream.id)
         attempt = 0
         while True:
@@ -146,6 +148,8 @@ class ConnectorRuns:
                         0,
                         self._watched(execution_id, egress.guarded(guard, items), cancel, seen),
                         dataset.columns,
+                        stream.policy,
+                        keys,
                     )
                 break
             except Aborted:
@@ -167,7 +171,7 @@ class ConnectorRuns:
             execution = self._committer.begin(execution_id)
         except Conflict:
             return None  # aborted between the last batch and the commit
-        columns = dataset.columns or staged.columns
+        columns = staged.columns or dataset.columns
         if not columns:  # a first run that found nothing: no schema yet, nothing to commit
             return self._committer.end(execution_id, ExecutionState.SUCCESS)
         return self._committer.land(
@@ -178,6 +182,7 @@ class ConnectorRuns:
             stream.key_columns,
             bytes_in=staged.bytes_received,
             metadata={STREAM_KEY: str(stream.id), STATE_KEY: json.dumps(seen.state)},
+            schema_changes=staged.schema_changes,
         )
 
     def state_of(self, dataset_id: str, stream_id: int) -> dict[str, Any]:

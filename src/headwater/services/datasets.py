@@ -186,14 +186,24 @@ class Datasets:
         self.record_commit(dataset_id, result, columns)
         return result
 
-    def record_commit(self, dataset_id: str, result: CommitResult, columns: list[Column]) -> None:
-        """Note a data commit in the metadata; an older commit never overwrites a newer one."""
+    def record_commit(
+        self,
+        dataset_id: str,
+        result: CommitResult,
+        columns: list[Column],
+        *,
+        schema_changed: bool = False,
+    ) -> None:
+        """Note a data commit in the metadata; an older commit never overwrites a newer one.
+        `columns` become the dataset's schema if it had none, or if the commit changed it
+        (the schema policy evolved it)."""
         with self._uow() as uow:
             dataset = uow.datasets.find(dataset_id)
             if dataset is None:
                 return
-            first_schema = list(columns) if dataset.columns is None and columns else None
+            first = dataset.columns is None and bool(columns)
+            schema = list(columns) if first or (schema_changed and columns) else None
             if uow.datasets.record_version(
-                dataset_id, result.version, result.row_count, self._clock.now(), first_schema
+                dataset_id, result.version, result.row_count, self._clock.now(), schema
             ):
                 uow.commit()

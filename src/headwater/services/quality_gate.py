@@ -47,6 +47,7 @@ from headwater.domain.ports import (
     StagedFile,
     UnitOfWorkFactory,
 )
+from headwater.domain.schema_policy import evolves
 from headwater.services.commit_tags import COMMIT_TAG, QUARANTINE_TAG, REVERT_TAG, orphan_prefix
 from headwater.services.datasets import Datasets
 
@@ -122,12 +123,19 @@ class QualityGate:
         )
 
     def quarantine(
-        self, execution: Execution, verdict: Verdict, columns: Sequence[Column]
+        self,
+        execution: Execution,
+        verdict: Verdict,
+        columns: Sequence[Column],
+        *,
+        evolve: bool = False,
     ) -> CheckReport:
         """Commit the failing rows to the quarantine dataset (made if needed), tagged with
-        the execution; the report saved on the execution first names where they went."""
+        the execution; the report saved on the execution first names where they went.
+        `evolve`: the load changed the dataset's columns, and the quarantine dataset's
+        columns follow them in the same commit."""
         assert verdict.failed is not None
-        target = self._quarantine_dataset(execution.dataset_id, columns)
+        target, rewrite = self._quarantine_dataset(execution.dataset_id, columns, evolve)
         report = replace(
             verdict.report, quarantine_dataset_id=target, quarantined_rows=verdict.failed.rows
         )
@@ -140,11 +148,12 @@ class QualityGate:
                 [verdict.failed],
                 UpdateMethod.APPEND,
                 metadata={COMMIT_TAG: str(execution.id), QUARANTINE_TAG: execution.dataset_id},
+                rewrite_prefix=orphan_prefix(execution.id) if rewrite else None,
             )
         except Exception:
             self._undo_or_say(execution.id, report)
             raise
-        self._datasets.record_commit(target, result, wanted)
+        self._datasets.record_commit(target, result, wanted, schema_changed=rewrite)
         return report
 
     def _undo_or_say(self, execution_id: int, report: CheckReport) -> None:
@@ -192,10 +201,12 @@ class QualityGate:
         if found is not None:
             self._datasets.record_commit(report.quarantine_dataset_id, found, [])
 
-    def _quarantine_dataset(self, dataset_id: str, columns: Sequence[Column]) -> str:
+    def _quarantine_dataset(
+        self, dataset_id: str, columns: Sequence[Column], evolve: bool
+    ) -> tuple[str, bool]:
         """The dataset's quarantine dataset: made on first need, owned by the dataset's owner
         and shared with nobody (the dataset's row policies do not reach it, so its owner
-        decides who may read it)."""
+        decides who may read it); and whether its columns must follow the dataset's."""
         wanted = quarantine_columns(columns)
         with self._uow() as uow:
             check_set = uow.checks.find(dataset_id)
@@ -205,6 +216,8 @@ class QualityGate:
             if check_set.quarantine_dataset_id is not None:
                 current = uow.datasets.find(check_set.quarantine_dataset_id)
                 if current is not None:
+                    if current.columns != wanted and evolve and evolves(current.columns, wanted):
+                        return current.id, True
                     if current.columns != wanted:
                         raise Conflict(
                             f"the quarantine dataset {current.id} has other columns than the "
@@ -212,7 +225,7 @@ class QualityGate:
                             "delete it and a new one is made",
                             code="QUARANTINE_SCHEMA",
                         )
-                    return current.id
+                    return current.id, False
             now = self._clock.now()
             made = Dataset(
                 id=str(uuid.uuid4()),
@@ -228,7 +241,7 @@ class QualityGate:
             uow.datasets.add(made)
             uow.checks.set_quarantine(dataset_id, made.id)
             uow.commit()
-            return made.id
+            return made.id, False
 
     def _save_report(self, execution_id: int, report: CheckReport) -> None:
         with self._uow() as uow:

@@ -29,6 +29,7 @@ from headwater.domain.errors import Conflict, InvalidInput, NotFound, Permission
 from headwater.domain.executions import Execution
 from headwater.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.retries import RetryPolicy
+from headwater.domain.schema_policy import SchemaPolicy
 from headwater.domain.streams import (
     ConfigEntry,
     Stream,
@@ -51,6 +52,7 @@ UPDATABLE = {
     "advancedScheduleJson",
     "scheduleActive",
     "retryPolicy",
+    "schemaPolicy",
 }
 MAX_PAGE = 500
 
@@ -76,6 +78,7 @@ class StreamSpec:
     advanced_schedule_json: str | None = None
     schedule_active: bool = True
     retry_policy: RetryPolicy | None = None
+    schema_policy: SchemaPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class StreamChanges:
     advanced_schedule_json: str | None = None
     retry_policy: RetryPolicy | None = None
     reset_retry_policy: bool = False
+    schema_policy: SchemaPolicy | None = None  # None leaves it as it is
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ class Streams:
                 advanced_schedule_json=spec.advanced_schedule_json,
                 schedule_active=spec.schedule_active,
                 retry_policy=spec.retry_policy,
+                schema_policy=spec.schema_policy,
             )
             stream.next_run_at = stream.next_run_after(now)
             stream = uow.streams.add(stream)
@@ -298,6 +303,8 @@ class Streams:
                 stream.update_method = changes.update_method
             if changes.key_columns is not None:
                 stream.key_columns = list(changes.key_columns)
+            if changes.schema_policy is not None:
+                stream.schema_policy = changes.schema_policy
             retimed = self._apply_schedule(stream, changes)
             _check_keys(stream.update_method, stream.key_columns, dataset.columns)
             now = self._clock.now()

@@ -17,6 +17,7 @@ from headwater.domain.errors import BadData, Conflict, InvalidInput
 from headwater.domain.executions import Execution, ExecutionState, Phase, RunType
 from headwater.domain.parts import Part
 from headwater.domain.ports import Clock, PartStaging, UnitOfWorkFactory
+from headwater.domain.schema_policy import Incoming, SchemaChanges, SchemaPolicy, plan
 from headwater.domain.streams import Stream, Transport
 from headwater.domain.users import Principal
 from headwater.services.checks import for_reader
@@ -51,7 +52,12 @@ class Uploads:
         part_id: int,
         chunks: Iterable[bytes],
         gzip_hint: bool = False,
+        header: bool = False,
+        policy: SchemaPolicy | None = None,
     ) -> Execution:
+        """Stage one part. With `header`, its first line names its columns, and the schema
+        policy (`policy`, else the stream's) decides about names the dataset lacks; what it
+        did is added to the execution's schema changes."""
         if not 0 <= part_id <= MAX_PART_ID:
             raise InvalidInput(f"part id must be between 0 and {MAX_PART_ID}", field="partId")
         with self._uow() as uow:
@@ -60,7 +66,17 @@ class Uploads:
             _require_uploading(execution)
             dataset = uow.datasets.find(stream.dataset_id)
             columns = dataset.columns if dataset else None
-        staged = self._staging.stage(execution_id, part_id, chunks, columns, gzip_hint)
+        keys = stream.key_columns if execution.update_method is UpdateMethod.UPSERT else []
+        staged = self._staging.stage(
+            execution_id,
+            part_id,
+            chunks,
+            columns,
+            gzip_hint,
+            header=header,
+            policy=policy or stream.policy,
+            key_columns=keys,
+        )
         with self._uow() as uow:
             execution = execution_of(uow, stream_id, execution_id)
             try:
@@ -78,6 +94,10 @@ class Uploads:
                     self._clock.now(),
                 )
             )
+            if staged.schema_changes:
+                known = execution.schema_changes or SchemaChanges()
+                execution.schema_changes = known.merged(staged.schema_changes)
+                uow.executions.update(execution, expect_state=ExecutionState.ACTIVE)
             uow.commit()
         if replaced is not None:
             self._staging.discard(replaced.path)
@@ -108,15 +128,22 @@ class Uploads:
             raise InvalidInput(f"execution {execution_id} has no parts to commit", field="parts")
         if method is not None and method is not execution.update_method:
             execution = self._executions.change_method(actor, stream_id, execution_id, method)
-        columns = dataset.columns or _agreed_columns([p.path for p in parts], self._staging)
+        landing = [p for p in parts if p.rows]  # an empty part adds nothing
+        changes = execution.schema_changes
+        if dataset.columns is None:
+            columns = _agreed_columns([p.path for p in parts], self._staging)
+        else:
+            columns, filled = _agreed_by_policy(dataset.columns, landing, self._staging)
+            changes = (changes or SchemaChanges()).merged(filled) if filled else changes
         execution = self._committer.begin(execution_id)
         done = self._committer.land(
             execution,
-            [(p.path, p.rows) for p in parts if p.rows],  # an empty part adds nothing
+            [(p.path, p.rows) for p in landing],
             columns,
             execution.update_method,
             stream.key_columns,
             bytes_in=sum(p.bytes for p in parts),
+            schema_changes=changes,
         )
         self._staging.discard_execution(execution_id)
         if done.check_report is None:
@@ -132,14 +159,19 @@ class Uploads:
         chunks: Iterable[bytes],
         method: UpdateMethod,
         gzip_hint: bool = False,
+        header: bool = False,
+        policy: SchemaPolicy | None = None,
     ) -> Execution:
         """A whole upload in one call: open an execution on the dataset's stream, stage the
         body as its one part, commit. Anything wrong (a bad line, no row at all, a failed
-        commit) aborts the execution, and the dataset stays exactly as it was."""
+        commit) aborts the execution, and the dataset stays exactly as it was. `header` and
+        `policy` as for `put_part`."""
         stream = self._dataset_stream(actor, dataset_id)
         execution = self._executions.create(actor, stream.id, RunType.API, method)
         try:
-            self.put_part(actor, stream.id, execution.id, 0, chunks, gzip_hint)
+            self.put_part(
+                actor, stream.id, execution.id, 0, chunks, gzip_hint, header=header, policy=policy
+            )
             if not any(p.rows for p in self.parts(actor, stream.id, execution.id)):
                 # Domo's API refuses a commit with no data; an empty body is a client's
                 # mistake far more often than a wish to empty the DataSet.
@@ -219,3 +251,26 @@ def _agreed_columns(paths: list[str], staging: PartStaging) -> list[Column]:
                 field="parts",
             )
     return first
+
+
+def _agreed_by_policy(
+    current: list[Column], parts: list[Part], staging: PartStaging
+) -> tuple[list[Column], SchemaChanges | None]:
+    """The dataset's columns after an upload whose parts' headers may differ: each part was
+    staged under the policy, so its columns are the dataset's, or (EVOLVE) those with new ones
+    added. The upload takes every part's new columns; a part without some is rewritten with
+    them NULL, which the execution reports."""
+    shapes = [staging.columns_of(p.path) for p in parts]
+    agreed = list(current)
+    for shape in shapes:
+        if shape != agreed:
+            agreed = list(
+                plan(agreed, [Incoming(c.name, c) for c in shape], SchemaPolicy.EVOLVE).columns
+            )
+    filled: list[str] = []
+    for part, shape in zip(parts, shapes, strict=True):
+        if shape != agreed:
+            names = {c.name.lower() for c in shape}
+            filled += [c.name for c in agreed if c.name.lower() not in names]
+            staging.conform_file(part.path, agreed)
+    return agreed, SchemaChanges(null_filled=tuple(dict.fromkeys(filled))) if filled else None

@@ -9,21 +9,29 @@ import pyarrow as pa
 
 from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column
-from headwater.domain.errors import BadData
-from headwater.tabular.types import arrow_schema
+from headwater.domain.errors import BadData, InvalidInput
+from headwater.domain.schema_policy import Incoming
+from headwater.tabular.types import arrow_schema, column_of
 
 _CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError)
 
 
-def conform(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
-    """Columns are matched by name, case-insensitively; a missing column is a BadData naming it,
-    extra columns are dropped, and a value that cannot be cast names its column."""
+def conform(
+    batch: pa.RecordBatch, columns: Sequence[Column], *, fill_missing: bool = False
+) -> pa.RecordBatch:
+    """Columns are matched by name, case-insensitively; a missing column is NULL if
+    `fill_missing` (the schema policy decided so, and reports it), else a BadData naming it;
+    extra columns are dropped (the policy reports those too), and a value that cannot be cast
+    names its column."""
     target = arrow_schema(columns)
     by_name = {name.lower(): index for index, name in enumerate(batch.schema.names)}
     arrays = []
     for field in target:
         index = by_name.get(field.name.lower())
         if index is None:
+            if fill_missing:
+                arrays.append(pa.nulls(batch.num_rows, field.type))
+                continue
             raise BadData(
                 f"the source has no column {field.name!r} (it has {', '.join(batch.schema.names)})",
                 column=field.name,
@@ -33,6 +41,19 @@ def conform(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
             array = _cast(array, field)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=target)
+
+
+def incoming_columns(schema: pa.Schema) -> list[Incoming]:
+    """What a load brings, for the schema policy's `plan`: each column with the dataset type
+    that holds it (None if none can), a column of nothing but NULLs marked as such."""
+    found = []
+    for field in schema:
+        try:
+            column: Column | None = column_of(field.name, field.type)
+        except InvalidInput:
+            column = None
+        found.append(Incoming(field.name, column, all_null=pa.types.is_null(field.type)))
+    return found
 
 
 def _cast(array: pa.Array, field: pa.Field) -> pa.Array:

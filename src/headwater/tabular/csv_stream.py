@@ -7,6 +7,7 @@ columns yet takes the types Arrow infers and names them `column_1`, `column_2`, 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator, Sequence
 from typing import IO
 
@@ -37,13 +38,16 @@ def iter_csv_batches(
     delimiter: str = ",",
     *,
     timestamps_as_text: bool = False,
+    after_header: bool = False,
 ) -> Iterator[pa.RecordBatch]:
-    """Batches of `source` (which must be seekable, for the diagnosis pass)."""
+    """Batches of `source` (which must be seekable, for the diagnosis pass). `after_header`:
+    `read_header` took the first line (inferred columns are then named by the caller)."""
     if columns is None:
-        yield from _inferred(source, delimiter)
+        yield from _inferred(source, delimiter, header=after_header)
         return
     if _is_empty(source):
         return
+    start = source.tell() if after_header else 0
     read, parse, convert = reader_options(columns, delimiter, timestamps_as_text)
     try:
         reader = pacsv.open_csv(
@@ -55,7 +59,7 @@ def iter_csv_batches(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         if not timestamps_as_text and has_datetime(columns) and "timestamp" in str(exc):
             raise TimestampsNeedText from None
-        raise _diagnosis(source, columns, delimiter, exc) from None
+        raise _diagnosis(source, columns, delimiter, exc, start) from None
 
 
 def decode_all(
@@ -76,19 +80,41 @@ def _is_empty(source: IO[bytes]) -> bool:
     return not head
 
 
+def read_header(source: IO[bytes], delimiter: str = ",") -> list[str]:
+    """The column names on the first line of `source`, which is left just after it (so the
+    decoder reads the records, and the diagnosis counts the header as line 1). A header is
+    one line: a name cannot hold a line break."""
+    line = source.readline()
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise BadData("line 1: the header is not valid UTF-8", line=1, field="header") from None
+    names = next(csv.reader([text], delimiter=delimiter), [])
+    names = [name.strip() for name in names]
+    if not names or not all(names):
+        raise BadData("line 1: the header must name every column", line=1, field="header")
+    seen: set[str] = set()
+    for name in names:
+        if name.lower() in seen:
+            raise BadData(f"line 1: the header names column {name!r} twice", line=1, field="header")
+        seen.add(name.lower())
+    return names
+
+
 def _diagnosis(
-    source: IO[bytes], columns: Sequence[Column], delimiter: str, exc: Exception
+    source: IO[bytes], columns: Sequence[Column], delimiter: str, exc: Exception, start: int
 ) -> BadData:
-    source.seek(0)
-    found = find_bad_record(source, columns, delimiter)
+    source.seek(start)
+    found = find_bad_record(source, columns, delimiter, first_line=2 if start else 1)
     if found is not None:
         return found
     first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return BadData(f"the data could not be read: {first_line}")
 
 
-def _inferred(source: IO[bytes], delimiter: str) -> Iterator[pa.RecordBatch]:
-    """No schema yet: let Arrow infer one from the whole input (so no memory bound here)."""
+def _inferred(source: IO[bytes], delimiter: str, *, header: bool) -> Iterator[pa.RecordBatch]:
+    """No schema yet: let Arrow infer one from the whole input (so no memory bound here).
+    After a header (`read_header`), the caller names the columns."""
     if _is_empty(source):
         return
     try:
@@ -106,7 +132,7 @@ def _inferred(source: IO[bytes], delimiter: str) -> Iterator[pa.RecordBatch]:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise BadData(f"the data could not be read: {str(exc).splitlines()[0]}") from None
-    names = [f"column_{i}" for i in range(1, table.num_columns + 1)]
-    table = table.rename_columns(names)
+    if not header:
+        table = table.rename_columns([f"column_{i}" for i in range(1, table.num_columns + 1)])
     columns = columns_from_arrow(table.schema)
     yield from table.cast(arrow_schema(columns)).to_batches()

@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, TableFeatures, write_deltalake
 from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
@@ -30,7 +31,8 @@ from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import BadData, Conflict, InvalidInput, NotFound
 from headwater.domain.ports import CommitResult, StagedFile
 from headwater.domain.versions import DataVersion, VersionSnapshot
-from headwater.tabular.types import arrow_schema
+from headwater.tabular.conform import conform
+from headwater.tabular.types import arrow_schema, columns_from_arrow
 
 HISTORY_WINDOWS = (200, 20_000, None)
 # A log folder untouched for this long has its last change in its mtime, whatever the clock
@@ -204,7 +206,12 @@ class DeltaDatasetStore:
         method: UpdateMethod,
         key_columns: Sequence[str] = (),
         metadata: dict[str, str] | None = None,
+        rewrite_prefix: str | None = None,
     ) -> CommitResult:
+        if rewrite_prefix is not None and self._table(dataset_id) is not None:
+            return self._commit_rewritten(
+                dataset_id, columns, files, method, key_columns, metadata, rewrite_prefix
+            )
         if method is UpdateMethod.UPSERT:
             reader = _read_files([f.path for f in files], arrow_schema(columns))
             result = self.commit(dataset_id, columns, reader, method, key_columns, metadata)
@@ -215,49 +222,109 @@ class DeltaDatasetStore:
         folder = self._path(dataset_id)
         folder.mkdir(parents=True, exist_ok=True)
         properties = CommitProperties(custom_metadata=metadata) if metadata else None
-        adds: list[AddAction] = []
-        for staged in files:
-            if staged.rows == 0:  # nothing to add; the commit still lands (with its metadata)
-                Path(staged.path).unlink(missing_ok=True)
-                continue
-            target = folder / staged.name
-            os.replace(staged.path, target)  # same filesystem: a rename, not a copy
-            adds.append(
-                AddAction(
-                    path=staged.name,
-                    size=target.stat().st_size,
-                    partition_values={},
-                    modification_time=int(time.time() * 1000),
-                    data_change=True,
-                    stats=json.dumps({"numRecords": staged.rows}),
-                )
-            )
+        adds = [a for a in (self._adopt(folder, staged) for staged in files) if a is not None]
         mode = "overwrite" if method is UpdateMethod.REPLACE else "append"
+        return self._log_adds(dataset_id, schema, adds, mode, properties, files)
+
+    def _adopt(self, folder: Path, staged: StagedFile) -> AddAction | None:
+        """Move a staged file into the table folder; its add action (None: no rows)."""
+        if staged.rows == 0:  # nothing to add; the commit still lands (with its metadata)
+            Path(staged.path).unlink(missing_ok=True)
+            return None
+        target = folder / staged.name
+        os.replace(staged.path, target)  # same filesystem: a rename, not a copy
+        return _add_action(target, staged.rows)
+
+    def _log_adds(
+        self,
+        dataset_id: str,
+        schema: pa.Schema,
+        adds: list[AddAction],
+        mode: str,
+        properties: CommitProperties | None,
+        files: Sequence[StagedFile],
+    ) -> CommitResult:
         if self._pause_before_log:  # fault injection for crash tests; 0 in production
             time.sleep(self._pause_before_log)
         with self._lock(dataset_id):
-            table = self._table(dataset_id)
-            if table is None:
-                create_table_with_add_actions(
-                    str(folder),
-                    DeltaSchema.from_arrow(schema),
-                    adds,
-                    mode="append",
-                    commit_properties=properties,
-                )
-            else:
-                table.create_write_transaction(
-                    [*adds], mode=mode, schema=schema, commit_properties=properties
-                )
-            table = DeltaTable(str(folder))
+            result = self._write_log(dataset_id, schema, adds, mode, properties, files)
         if self._pause_after_log:  # fault injection for crash tests; 0 in production
             time.sleep(self._pause_after_log)
+        return result
+
+    def _write_log(
+        self,
+        dataset_id: str,
+        schema: pa.Schema,
+        adds: list[AddAction],
+        mode: str,
+        properties: CommitProperties | None,
+        files: Sequence[StagedFile],
+    ) -> CommitResult:
+        """One log entry adding `adds` (under the dataset's lock, held by the caller)."""
+        folder = self._path(dataset_id)
+        table = self._table(dataset_id)
+        if table is None:
+            create_table_with_add_actions(
+                str(folder),
+                DeltaSchema.from_arrow(schema),
+                adds,
+                mode="append",
+                commit_properties=properties,
+            )
+        else:
+            table.create_write_transaction(
+                [*adds], mode=mode, schema=schema, commit_properties=properties
+            )
+        table = DeltaTable(str(folder))
         return CommitResult(
             version=table.version(),
             row_count=_row_count(table),
             rows_written=sum(f.rows for f in files),
             bytes_written=sum(a.size for a in adds),
         )
+
+    def _commit_rewritten(
+        self,
+        dataset_id: str,
+        columns: Sequence[Column],
+        files: Sequence[StagedFile],
+        method: UpdateMethod,
+        key_columns: Sequence[str],
+        metadata: dict[str, str] | None,
+        prefix: str,
+    ) -> CommitResult:
+        """A load that changed the dataset's columns: one overwrite commit that holds the
+        table's rows rewritten to the new schema (all of them for APPEND; for UPSERT those no
+        staged row replaces by key; none for REPLACE) and the staged files, and records the
+        new schema. Costs a read and a write of the table, once, when its schema changes."""
+        schema = arrow_schema(columns)
+        folder = self._path(dataset_id)
+        properties = CommitProperties(custom_metadata=metadata) if metadata else None
+        with self._lock(dataset_id):
+            table = self._table(dataset_id)
+            assert table is not None  # checked by the caller; tables are never dropped here
+            adds: list[AddAction] = []
+            if method is not UpdateMethod.REPLACE:
+                replaced = _keys_of(files, key_columns) if method is UpdateMethod.UPSERT else None
+                target = folder / f"{prefix}rewritten-{uuid.uuid4().hex[:12]}.parquet"
+                try:
+                    rows = _rewrite(table, schema, target, key_columns, replaced)
+                except BadData as exc:
+                    target.unlink(missing_ok=True)
+                    raise BadData(
+                        f"the dataset's rows could not take the new columns: {exc.message}",
+                        **exc.details,
+                    ) from None
+                if rows:
+                    adds.append(_add_action(target, rows))
+                else:
+                    target.unlink(missing_ok=True)
+            written = [a for a in (self._adopt(folder, staged) for staged in files) if a]
+            _enable_features_for(table, schema)
+            return self._write_log(
+                dataset_id, schema, [*adds, *written], "overwrite", properties, files
+            )
 
     def remove_orphans(self, dataset_id: str, prefix: str) -> None:
         folder = self._path(dataset_id)
@@ -525,3 +592,71 @@ def _row_count(table: DeltaTable) -> int:
     if any(c is None for c in counts):  # no statistics: count by reading
         return int(table.to_pyarrow_dataset().count_rows())
     return int(sum(counts))
+
+
+def _add_action(path: Path, rows: int) -> AddAction:
+    return AddAction(
+        path=path.name,
+        size=path.stat().st_size,
+        partition_values={},
+        modification_time=int(time.time() * 1000),
+        data_change=True,
+        stats=json.dumps({"numRecords": rows}),
+    )
+
+
+def _enable_features_for(table: DeltaTable, schema: pa.Schema) -> None:
+    """A table made without DATETIME columns lacks the protocol feature that TIMESTAMP_NTZ
+    needs; a widening DATE → DATETIME (or a new DATETIME column) turns it on first, in a
+    commit of its own that changes no data (harmless if the load then fails)."""
+    if not any(pa.types.is_timestamp(t) and t.tz is None for t in schema.types):
+        return
+    protocol = table.protocol()
+    if "timestampNtz" in (protocol.writer_features or []):
+        return
+    table.alter.add_feature(
+        TableFeatures.TimestampWithoutTimezone, allow_protocol_versions_increase=True
+    )
+
+
+def _keys_of(files: Sequence[StagedFile], key_columns: Sequence[str]) -> pa.Table:
+    """The key values of an UPSERT's staged rows: the table's rows they replace."""
+    if not key_columns:
+        raise InvalidInput(
+            "UPSERT needs key columns that exist in the dataset", field="keyColumnNames"
+        )
+    tables = [pq.read_table(f.path, columns=list(key_columns)) for f in files if f.rows]
+    if not tables:
+        return pa.table({k: pa.array([], pa.null()) for k in key_columns})
+    return pa.concat_tables(tables).group_by(list(key_columns)).aggregate([])
+
+
+def _rewrite(
+    table: DeltaTable,
+    schema: pa.Schema,
+    target: Path,
+    key_columns: Sequence[str],
+    replaced: pa.Table | None,
+) -> int:
+    """Write the table's rows, in `schema` (a column it lacks is NULL, a widened one cast,
+    which a widening does exactly), into one Parquet file at `target`; leave out rows whose
+    keys are in `replaced`. The number of rows written."""
+    rows = 0
+    with pq.ParquetWriter(target, schema, compression="snappy") as writer:
+        for batch in table.to_pyarrow_dataset().to_batches(batch_size=65_536):
+            conformed = conform(batch, _columns_of(schema), fill_missing=True)
+            kept = pa.Table.from_batches([conformed])
+            if replaced is not None and replaced.num_rows and kept.num_rows:
+                kept = kept.join(
+                    replaced.cast(kept.select(list(key_columns)).schema),
+                    keys=list(key_columns),
+                    join_type="left anti",
+                ).select(schema.names)
+            if kept.num_rows:
+                writer.write_table(kept.cast(schema))
+                rows += kept.num_rows
+    return rows
+
+
+def _columns_of(schema: pa.Schema) -> list[Column]:
+    return columns_from_arrow(schema)

@@ -21,11 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from headwater.domain.columns import ColumnType
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData
 from headwater.domain.ports import StagedPart
+from headwater.domain.schema_policy import DEFAULT_POLICY, Incoming, SchemaPolicy, plan
 from headwater.tabular.conform import conform
-from headwater.tabular.csv_stream import TimestampsNeedText, iter_csv_batches
+from headwater.tabular.csv_stream import TimestampsNeedText, iter_csv_batches, read_header
+from headwater.tabular.schema_align import AlignedBatches
 from headwater.tabular.types import arrow_schema, columns_from_arrow
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -54,6 +57,9 @@ class ParquetPartStaging:
         chunks: Iterable[bytes],
         columns: Sequence[Column] | None,
         gzip_hint: bool,
+        header: bool = False,
+        policy: SchemaPolicy = DEFAULT_POLICY,
+        key_columns: Sequence[str] = (),
     ) -> StagedPart:
         folder = self._dir(execution_id)
         token = uuid.uuid4().hex[:12]
@@ -72,15 +78,82 @@ class ParquetPartStaging:
                 raise BadData("the part was sent as gzip but is not a gzip stream", field="body")
             with self._decoding:
                 try:
-                    with _open_body(raw, compressed) as source:
-                        batches = _decoded(source, columns, compressed, as_text=False)
-                        return self._write(folder, part_id, token, batches, received, columns)
+                    return self._decode(
+                        raw,
+                        compressed,
+                        folder,
+                        part_id,
+                        token,
+                        received,
+                        columns,
+                        header,
+                        policy,
+                        key_columns,
+                        as_text=False,
+                    )
                 except TimestampsNeedText:  # rare: fraction and Z together; decode again
-                    with _open_body(raw, compressed) as source:
-                        batches = _decoded(source, columns, compressed, as_text=True)
-                        return self._write(folder, part_id, token, batches, received, columns)
+                    return self._decode(
+                        raw,
+                        compressed,
+                        folder,
+                        part_id,
+                        token,
+                        received,
+                        columns,
+                        header,
+                        policy,
+                        key_columns,
+                        as_text=True,
+                    )
         finally:
             raw.unlink(missing_ok=True)
+
+    def _decode(
+        self,
+        raw: Path,
+        compressed: bool,
+        folder: Path,
+        part_id: int,
+        token: str,
+        received: int,
+        columns: Sequence[Column] | None,
+        header: bool,
+        policy: SchemaPolicy,
+        key_columns: Sequence[str],
+        *,
+        as_text: bool,
+    ) -> StagedPart:
+        with _open_body(raw, compressed) as source:
+            if not header:
+                batches = _decoded(source, columns, compressed, as_text=as_text)
+                return self._write(folder, part_id, token, batches, received, columns)
+            names = _header(source, compressed)
+            # CSV has no types: a column the dataset has is read as its type, a new one as
+            # STRING (the schema policy decides whether it joins the dataset).
+            known = {c.name.lower(): c for c in columns or ()}
+            typed = [known.get(n.lower(), Column(n, ColumnType.STRING)) for n in names]
+            read_as = [
+                Column(n, c.type, c.precision, c.scale) for n, c in zip(names, typed, strict=True)
+            ]
+            decoded = _decoded(
+                source,
+                read_as if columns is not None else None,
+                compressed,
+                as_text=as_text,
+                after_header=True,
+            )
+            if columns is None:
+                decoded = (b.rename_columns(names) for b in decoded)
+            aligned = AlignedBatches(columns, policy, key_columns)
+            staged = self._write(folder, part_id, token, aligned(decoded), received, columns)
+            if aligned.plan is None:  # no rows: the header alone still says the columns
+                aligned.plan = plan(
+                    columns, [Incoming(c.name, c) for c in read_as], policy, key_columns
+                )
+                aligned.changes = aligned.plan.changes
+            return StagedPart(
+                staged.path, staged.rows, received, list(aligned.plan.columns), aligned.changes
+            )
 
     def stage_batches(
         self,
@@ -88,11 +161,20 @@ class ParquetPartStaging:
         part_id: int,
         batches: Iterable[Any],
         columns: Sequence[Column] | None,
+        policy: SchemaPolicy = DEFAULT_POLICY,
+        key_columns: Sequence[str] = (),
     ) -> StagedPart:
         folder = self._dir(execution_id)
         token = uuid.uuid4().hex[:12]
-        staged = self._write(folder, part_id, token, _conformed(batches, columns), 0, columns)
-        return StagedPart(staged.path, staged.rows, _file_size(staged.path), staged.columns)
+        aligned = AlignedBatches(columns, policy, key_columns)
+        staged = self._write(folder, part_id, token, aligned(batches), 0, columns)
+        return StagedPart(
+            staged.path,
+            staged.rows,
+            _file_size(staged.path),
+            list(aligned.plan.columns) if aligned.plan else staged.columns,
+            aligned.changes,
+        )
 
     def _write(
         self,
@@ -141,6 +223,15 @@ class ParquetPartStaging:
         assert schema is not None
         return StagedPart(str(final), rows, received, columns_from_arrow(schema))
 
+    def conform_file(self, path: str, columns: Sequence[Column]) -> None:
+        temp = Path(path).with_name(f".{Path(path).name}.{uuid.uuid4().hex[:8]}")
+        schema = arrow_schema(columns)
+        source = pq.ParquetFile(path)
+        with pq.ParquetWriter(temp, schema, compression="snappy") as writer:
+            for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
+                writer.write_batch(conform(batch, columns, fill_missing=True))
+        os.replace(temp, path)
+
     def columns_of(self, path: str) -> list[Column]:
         return columns_from_arrow(pq.ParquetFile(path).schema_arrow)
 
@@ -154,17 +245,6 @@ class ParquetPartStaging:
         if not self._root.exists():
             return []
         return sorted(int(p.name) for p in self._root.iterdir() if p.is_dir() and p.name.isdigit())
-
-
-def _conformed(
-    batches: Iterable[pa.RecordBatch], columns: Sequence[Column] | None
-) -> Iterator[pa.RecordBatch]:
-    """Batches in exactly the dataset's Arrow schema (so the files can join the table as they
-    are); with no columns yet, the first batch decides them."""
-    for batch in batches:
-        if columns is None:
-            columns = columns_from_arrow(batch.schema)
-        yield conform(batch, columns)
 
 
 def _open_body(path: Path, compressed: bool) -> IO[bytes]:
@@ -183,11 +263,27 @@ def _few_values(batch: pa.RecordBatch) -> list[str]:
     ]
 
 
+def _header(source: IO[bytes], compressed: bool) -> list[str]:
+    try:
+        return read_header(source)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        if not compressed:
+            raise
+        raise BadData(f"the part is not a valid gzip stream: {exc}", field="body") from None
+
+
 def _decoded(
-    source: IO[bytes], columns: Sequence[Column] | None, compressed: bool, *, as_text: bool
+    source: IO[bytes],
+    columns: Sequence[Column] | None,
+    compressed: bool,
+    *,
+    as_text: bool,
+    after_header: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     try:
-        yield from iter_csv_batches(source, columns, timestamps_as_text=as_text)
+        yield from iter_csv_batches(
+            source, columns, timestamps_as_text=as_text, after_header=after_header
+        )
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         if not compressed:
             raise

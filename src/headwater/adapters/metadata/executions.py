@@ -14,6 +14,7 @@ from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import Conflict
 from headwater.domain.executions import Execution, ExecutionState, Phase, RunType
 from headwater.domain.parts import Part
+from headwater.domain.schema_policy import SchemaChanges
 
 
 def _execution(row: Any) -> Execution:
@@ -41,6 +42,7 @@ def _execution(row: Any) -> Execution:
         attempt=row.attempt,
         runner_id=row.runner_id,
         check_report=CheckReport.from_dict(row.check_report) if row.check_report else None,
+        schema_changes=SchemaChanges.from_dict(row.schema_changes) if row.schema_changes else None,
     )
 
 
@@ -68,6 +70,7 @@ def _values(e: Execution) -> dict[str, Any]:
         "attempt": e.attempt,
         "runner_id": e.runner_id,
         "check_report": e.check_report.as_dict() if e.check_report else None,
+        "schema_changes": e.schema_changes.to_dict() if e.schema_changes else None,
     }
 
 

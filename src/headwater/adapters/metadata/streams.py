@@ -12,6 +12,7 @@ from headwater.adapters.metadata.ids import inserted_id
 from headwater.adapters.metadata.tables import streams
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.retries import RetryPolicy, parse_retry_policy
+from headwater.domain.schema_policy import parse_schema_policy
 from headwater.domain.streams import ConfigEntry, Stream, Transport
 
 
@@ -44,6 +45,7 @@ def _stream(row: Any) -> Stream:
         retry_policy=parse_retry_policy(row.retry_policy),
         retry_due_at=row.retry_due_at,
         retry_of=row.retry_of,
+        schema_policy=parse_schema_policy(row.schema_policy),
     )
 
 
@@ -72,6 +74,7 @@ def _values(stream: Stream) -> dict[str, Any]:
         "modified_by": stream.modified_by,
         "configured_by": stream.configured_by,
         "retry_policy": _policy_json(stream.retry_policy),
+        "schema_policy": stream.schema_policy.value if stream.schema_policy else None,
     }
 
 

@@ -155,6 +155,8 @@ streams = sa.Table(
     sa.Column("retry_policy", sa.JSON, nullable=True),
     sa.Column("retry_due_at", UTCDateTime, nullable=True, index=True),
     sa.Column("retry_of", sa.Integer, nullable=True),
+    # EVOLVE, STRICT or IGNORE_NEW (`domain.schema_policy`); NULL: the default, EVOLVE.
+    sa.Column("schema_policy", sa.String(16), nullable=True),
 )
 
 executions = sa.Table(
@@ -184,6 +186,8 @@ executions = sa.Table(
     sa.Column("runner_id", sa.String(36), nullable=True),
     # What the dataset's quality checks found (`domain.checks.CheckReport`), if it has any.
     sa.Column("check_report", sa.JSON, nullable=True),
+    # What the schema policy did to the dataset's columns (`domain.schema_policy.SchemaChanges`).
+    sa.Column("schema_changes", sa.JSON, nullable=True),
     sa.Index("ix_executions_stream_id_id", "stream_id", "id"),
     # One retry per failed execution, whichever server process claims it.
     sa.Index("uq_executions_retry_execution", "retry_execution", unique=True),

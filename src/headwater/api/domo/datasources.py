@@ -17,6 +17,7 @@ from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
 from headwater.api.openapi_bodies import CSV_BODY
 from headwater.api.ranges import Id, PartId, parse_id
+from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.columns import parse_column
 from headwater.domain.datasets import Column
@@ -334,12 +335,16 @@ async def upload_dataset_part(
     request: Request,
     caller: Caller,
     services: ServicesDep,
+    header: Annotated[str | None, Query(description=HEADER_HELP)] = None,
 ) -> dict[str, Any]:
     hint = gzip_hint(request)
+    with_header = header_flag(header)
 
     def work(chunks: Iterator[bytes]) -> dict[str, Any]:
         stream_id = services.uploads.dataset_stream_id(caller, dataset_id)
-        services.uploads.put_part(caller, stream_id, upload_id, part_id, chunks, hint)
+        services.uploads.put_part(
+            caller, stream_id, upload_id, part_id, chunks, hint, header=with_header
+        )
         return {"dataSourceId": dataset_id, "uploadId": upload_id, "partId": part_id}
 
     return await with_body_chunks(request, work)

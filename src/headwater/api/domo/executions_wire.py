@@ -51,6 +51,8 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "errors": [{"message": message} for message in e.errors],
         "checkResults": check_results_json(e.check_report),
         "quarantine": quarantine_json(e.check_report),
+        # What the stream's schemaPolicy did: columns added, widened, dropped, filled with NULL.
+        "schemaChanges": e.schema_changes.to_dict() if e.schema_changes else None,
     }
 
 

@@ -13,6 +13,7 @@ from headwater.domain.columns import parse_column
 from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidInput
 from headwater.domain.retries import parse_retry_policy
+from headwater.domain.schema_policy import parse_schema_policy
 from headwater.domain.streams import (
     Transport,
     parse_configuration,
@@ -108,6 +109,7 @@ def parse_spec(body: dict[str, Any]) -> StreamSpec:
     return StreamSpec(
         schedule_active=_schedule_active(body, schedule) is not False,
         retry_policy=parse_retry_policy(body.get("retryPolicy")),
+        schema_policy=parse_schema_policy(body.get("schemaPolicy")),
         transport=transport,
         update_method=parse_update_method(body.get("updateMethod")),
         data_provider_key=str(provider["key"]) if provider.get("key") else None,
@@ -157,6 +159,7 @@ def parse_changes(
         else None,
         retry_policy=parse_retry_policy(body.get("retryPolicy")),
         reset_retry_policy="retryPolicy" in body and body["retryPolicy"] is None,
+        schema_policy=parse_schema_policy(body.get("schemaPolicy")),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from headwater.api.auth import Caller, CallerToken, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
@@ -25,6 +25,7 @@ from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
 from headwater.api.ranges import Id, PartId
 from headwater.api.request_errors import json_problem
 from headwater.api.text_checks import check_json, limits_of
+from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.errors import InvalidInput
 from headwater.domain.executions import RunType
 from headwater.domain.streams import parse_update_method
@@ -74,6 +75,7 @@ def stream_json(view: StreamView) -> dict[str, Any]:
         "scheduleState": s.schedule_state,
         "nextRunAt": _iso_utc(s.next_run_at),
         "retryPolicy": s.retry_policy.to_json() if s.retry_policy else None,
+        "schemaPolicy": s.policy.value,
         "pendingRetry": {"executionId": s.retry_of, "at": _iso_utc(s.retry_due_at)}
         if s.retry_of is not None
         else None,
@@ -296,12 +298,14 @@ async def _put_part(
     stream_id: int,
     execution_id: int,
     part_id: int,
+    header: str | None = None,
 ) -> dict[str, Any]:
     hint = gzip_hint(request)
+    with_header = header_flag(header)
     execution = await with_body_chunks(
         request,
         lambda chunks: services.uploads.put_part(
-            caller, stream_id, execution_id, part_id, chunks, hint
+            caller, stream_id, execution_id, part_id, chunks, hint, header=with_header
         ),
     )
     return execution_json(execution)
@@ -322,8 +326,9 @@ async def upload_part(
     request: Request,
     caller: Caller,
     services: ServicesDep,
+    header: Annotated[str | None, Query(description=HEADER_HELP)] = None,
 ) -> dict[str, Any]:
-    return await _put_part(request, caller, services, stream_id, execution_id, part_id)
+    return await _put_part(request, caller, services, stream_id, execution_id, part_id, header)
 
 
 @router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts")
@@ -352,8 +357,9 @@ async def upload_data_part(
     request: Request,
     caller: Caller,
     services: ServicesDep,
+    header: Annotated[str | None, Query(description=HEADER_HELP)] = None,
 ) -> dict[str, Any]:
-    return await _put_part(request, caller, services, stream_id, data_id, part_id)
+    return await _put_part(request, caller, services, stream_id, data_id, part_id, header)
 
 
 async def _finalize(

@@ -5,9 +5,9 @@ policies allow."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from headwater.api.auth import ServicesDep
@@ -15,6 +15,7 @@ from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.query import VERSION_GONE, QueryRequest, json_value, sql_text
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.openapi_bodies import CSV_BODY
+from headwater.api.upload_options import HEADER_HELP, header_flag, policy_param
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
@@ -72,10 +73,18 @@ async def import_data(
     caller: DataCaller,
     services: ServicesDep,
     updateMethod: str | None = None,
+    header: Annotated[str | None, Query(description=HEADER_HELP)] = None,
+    schemaPolicy: Annotated[
+        str | None,
+        Query(description="EVOLVE, STRICT or IGNORE_NEW for this load; default: the stream's"),
+    ] = None,
 ) -> Response:
     """Headerless CSV (RFC 4180), plain or gzip; REPLACE (the default) or APPEND. A bad line
-    is a 400 naming it, and the dataset stays as it was."""
+    is a 400 naming it, and the dataset stays as it was. With `header=true` the first line
+    names the columns, and `schemaPolicy` (else the dataset's stream's) decides about new
+    ones."""
     method = parse_update_method(updateMethod)
+    with_header, policy = header_flag(header), policy_param(schemaPolicy)
     if method not in IMPORT_METHODS:
         raise InvalidInput(
             "a DataSet import takes REPLACE or APPEND; UPSERT needs a stream with keyColumnNames",
@@ -84,7 +93,9 @@ async def import_data(
     hint = gzip_hint(request)
     await with_body_chunks(
         request,
-        lambda chunks: services.uploads.import_csv(caller, dataset_id, chunks, method, hint),
+        lambda chunks: services.uploads.import_csv(
+            caller, dataset_id, chunks, method, hint, header=with_header, policy=policy
+        ),
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

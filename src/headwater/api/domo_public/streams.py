@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
@@ -17,6 +17,7 @@ from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import execution_json, stream_json
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
 from headwater.api.ranges import Id, PartId
+from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
 from headwater.services.container import Services
@@ -148,14 +149,17 @@ async def upload_part(
     request: Request,
     caller: DataCaller,
     services: ServicesDep,
+    header: Annotated[str | None, Query(description=HEADER_HELP)] = None,
 ) -> dict[str, Any]:
-    """Headerless CSV, plain or gzip (Content-Encoding, application/gzip or magic bytes),
-    chunked or not; part ids from 0."""
+    """Headerless CSV (or, with `header=true`, CSV whose first line names the columns),
+    plain or gzip (Content-Encoding, application/gzip or magic bytes), chunked or not; part
+    ids from 0."""
     hint = gzip_hint(request)
+    with_header = header_flag(header)
     execution = await with_body_chunks(
         request,
         lambda chunks: services.uploads.put_part(
-            caller, stream_id, execution_id, part_id, chunks, hint
+            caller, stream_id, execution_id, part_id, chunks, hint, header=with_header
         ),
     )
     return execution_json(execution)
