@@ -22,6 +22,7 @@ from typing import Any
 
 from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidProgram
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
 
 # Tables, views and connectors are stored under their names in columns this wide.
 MAX_NAME_CHARS = 255
@@ -113,6 +114,9 @@ class TableDef:
     primary_key: tuple[str, ...] = ()
     connectors: tuple[ConnectorDef, ...] = ()
     case_sensitive: bool = False
+    # What a program change does to the table's dataset, and what records with fields the
+    # table does not declare do (see `domain/table_evolution.py`, docs/schema-policy.md).
+    schema_policy: SchemaPolicy = DEFAULT_POLICY
 
     def connector(self, name: str) -> ConnectorDef | None:
         return next((c for c in self.connectors if c.name == name), None)
@@ -262,6 +266,9 @@ class Pipeline:
     deployment_error: dict[str, Any] | None = None
     version: int = 1
     configured_by: int | None = None  # who last set the program (None: the owner)
+    # What the last program change did to each table that had a dataset: see
+    # `services/pipelines.py` and docs/schema-policy.md. Empty when nothing changed.
+    schema_changes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chooser(self) -> int:

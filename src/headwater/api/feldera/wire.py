@@ -74,6 +74,9 @@ def pipeline_json(view: PipelineView, selector: str = "all") -> dict[str, Any]:
         program_config=p.program_config,
         runtime_config=p.runtime_config,
         program_info=program_info(p),
+        # Headwater's: what the last program change did to each table's dataset (evolved
+        # it, or made a new one and why); {} when it changed none. See docs/schema-policy.md.
+        schema_changes=p.schema_changes,
         program_error={
             "sql_compilation": {"exit_code": 0, "messages": []},
             "rust_compilation": None,
