@@ -243,3 +243,43 @@ def test_the_policy_shows_in_the_program_of_a_json_pipeline(v0: Feldera) -> None
     assert "'schema_policy' = 'STRICT'" in code
     # the rendered SQL reads back as the same program
     assert replace(v0, "j", code).json()["schema_changes"] == {}
+
+
+# -- records with fields the table does not declare ---------------------------------------
+def test_ingress_drops_unknown_fields_under_evolve_and_says_so(v0: Feldera) -> None:
+    v0.create("shop", orders())
+    assert v0("POST", "/pipelines/shop/start").status_code == 202
+    url = "/pipelines/shop/ingress/orders?format=json&update_format=raw"
+    body = (
+        b'{"id": 1, "amount": 2, "colour": "red"}\n{"id": 2, "size": 9, "colour": "b"}\n{"id": 3}'
+    )
+    pushed = v0("POST", url, content=body)
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["unknown_fields"] == {"records": 2, "fields": ["colour", "size"]}
+    assert query(v0, "shop", "SELECT id, amount FROM orders ORDER BY id") == (
+        '{"id": 1, "amount": 2}\n{"id": 2, "amount": null}\n{"id": 3, "amount": null}\n'
+    )
+    clean = v0("POST", url, content=b'{"id": 4}')
+    assert "unknown_fields" not in clean.json()
+
+
+def test_ingress_under_strict_makes_unknown_fields_parse_errors(v0: Feldera) -> None:
+    v0.create("shop", orders(policy="STRICT"))
+    assert v0("POST", "/pipelines/shop/start").status_code == 202
+    url = "/pipelines/shop/ingress/orders?format=json&update_format=insert_delete"
+    body = (
+        b'{"insert": {"id": 1, "amount": 2}}\n'
+        b'{"insert": {"id": 2, "amount": 3, "colour": "red"}}\n'
+        b'{"insert": {"id": 3, "Colour": "x", "size": 1}}'
+    )
+    refused = v0("POST", url, content=body)
+    assert refused.status_code == 400, refused.text
+    error = refused.json()
+    assert (error["error_code"], error["details"]["num_errors"]) == ("ParseErrors", 2)
+    first, second = error["details"]["errors"]
+    assert "'colour'" in first["description"]
+    assert "STRICT" in first["description"]
+    assert "'Colour', 'size'" in second["description"]
+    assert second["invalid_text"] == '{"insert": {"id": 3, "Colour": "x", "size": 1}}'
+    # the good record landed; the two that carried unknown fields did not
+    assert query(v0, "shop", "SELECT id FROM orders ORDER BY id") == '{"id": 1}\n'

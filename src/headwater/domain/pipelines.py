@@ -29,6 +29,7 @@ MAX_NAME_CHARS = 255
 NAME_PATTERN = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_]*)?[A-Za-z0-9]$")
 DEFAULT_MAX_QUEUED_RECORDS = 1_000_000
 MAX_RECENT_ERRORS = 100
+MAX_RECENT_UNKNOWN_FIELDS = 10  # the names of fields a table lacks, kept in a connector's stats
 
 
 class DesiredStatus(Enum):
@@ -206,6 +207,10 @@ class ConnectorStats:
     num_transport_errors: int = 0
     num_parse_errors: int = 0
     num_duplicates_dropped: int = 0  # source redeliveries of records already taken
+    # Records that landed without fields the table does not declare (EVOLVE, IGNORE_NEW;
+    # under STRICT they are parse errors), and the latest of those fields' names.
+    num_records_with_unknown_fields: int = 0
+    unknown_fields: list[str] = field(default_factory=list)
     parse_errors: list[dict[str, Any]] = field(default_factory=list)
     transport_errors: list[dict[str, Any]] = field(default_factory=list)
     fatal_error: str | None = None
@@ -218,6 +223,11 @@ class ConnectorStats:
     def note_parse_error(self, error: dict[str, Any]) -> None:
         self.num_parse_errors += 1
         self.parse_errors = [*self.parse_errors, error][-MAX_RECENT_ERRORS:]
+
+    def note_unknown_fields(self, records: int, names: tuple[str, ...] | list[str]) -> None:
+        self.num_records_with_unknown_fields += records
+        latest = [n for n in self.unknown_fields if n not in names] + list(names)
+        self.unknown_fields = latest[-MAX_RECENT_UNKNOWN_FIELDS:]
 
     def note_transport_error(self, error: dict[str, Any]) -> None:
         self.num_transport_errors += 1

@@ -150,6 +150,10 @@ def connector_json(state: ConnectorState, full: bool) -> dict[str, Any]:
             "num_parse_errors": s.num_parse_errors,
             "end_of_input": state.end_of_input,
             "num_duplicates_dropped": s.num_duplicates_dropped,  # Headwater's own
+            # Headwater's own: records that landed without fields the table does not declare
+            # (dropped under EVOLVE and IGNORE_NEW), and the latest of those fields' names.
+            "num_records_with_unknown_fields": s.num_records_with_unknown_fields,
+            "unknown_fields": list(s.unknown_fields),
         },
         "fatal_error": s.fatal_error,
         "health": {"status": "Unhealthy" if problem else "Healthy", "description": problem},
