@@ -200,6 +200,19 @@ def test_a_table_without_data_evolves_its_declared_schema(v0: Feldera, admin: Ap
     assert [c["name"] for c in schema] == ["id", "amount", "note"]
 
 
+def test_a_new_column_order_keeps_the_dataset_and_the_values(v0: Feldera, admin: Api) -> None:
+    v0.create("shop", orders(", note VARCHAR"))
+    ingest(v0, "shop", "orders", b'{"id": 1, "amount": 2, "note": "n"}')
+    program = "CREATE TABLE orders (note VARCHAR, id BIGINT NOT NULL PRIMARY KEY, amount BIGINT);"
+    replaced = replace(v0, "shop", program)
+    assert replaced.json()["schema_changes"]["orders"]["evolved"]["reordered"] is True
+    assert len(datasets_named(admin, "shop.orders")) == 1
+    ingest(v0, "shop", "orders", b'{"id": 2, "amount": 3, "note": "m"}')
+    assert query(v0, "shop", "SELECT * FROM orders ORDER BY id") == (
+        '{"note": "n", "id": 1, "amount": 2}\n{"note": "m", "id": 2, "amount": 3}\n'
+    )
+
+
 @pytest.mark.parametrize(
     "body",
     [
