@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from headwater.api.domo.checks import check_results_json, quarantine_json
+from headwater.api.shared.checks_wire import check_results_json, quarantine_json
 from headwater.domain.executions import Execution
 from headwater.domain.ticks import Tick
 from headwater.services.executions import HistoryEntry

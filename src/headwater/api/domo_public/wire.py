@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from headwater.api.domo.checks import check_results_json, quarantine_json
-from headwater.api.domo.datasources import columns_json
+from headwater.api.shared.checks_wire import check_results_json, quarantine_json
+from headwater.api.shared.columns_wire import columns_json
 from headwater.domain.executions import Execution
 from headwater.domain.oauth import OAuthClient
 from headwater.domain.policies import Policy
