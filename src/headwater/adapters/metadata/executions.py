@@ -41,6 +41,7 @@ def _execution(row: Any) -> Execution:
         attempt=row.attempt,
         runner_id=row.runner_id,
         check_report=CheckReport.from_dict(row.check_report) if row.check_report else None,
+        warnings=list(row.warnings or []),
     )
 
 
@@ -68,6 +69,7 @@ def _values(e: Execution) -> dict[str, Any]:
         "attempt": e.attempt,
         "runner_id": e.runner_id,
         "check_report": e.check_report.as_dict() if e.check_report else None,
+        "warnings": list(e.warnings) or None,
     }
 
 
