@@ -19,6 +19,7 @@ from headwater.bootstrap import Runtime
 from headwater.settings import Settings
 from tests.api.conftest import Api
 from tests.api.test_connector_streams import count, file_stream, run
+from tests.connectors.sftp_support import SftpServer
 
 
 @pytest.fixture
@@ -278,3 +279,53 @@ def test_restore_rewinds_the_kept_position(admin: Api, files: Path, runtime: Run
     again = run(admin, stream_id)  # the rows after version 0 are read again, once
     assert (again["currentState"], again["rowsInserted"]) == ("SUCCESS", 3), again
     assert ids(admin, dataset_id) == (6, 6)
+
+
+# -- sftp -----------------------------------------------------------------------------------
+def test_an_appended_csv_over_sftp_is_read_once(admin: Api, tmp_path: Path) -> None:
+    root = tmp_path / "sftp-root"
+    root.mkdir()
+    export = root / "export.csv"
+    export.write_text("id,name\n" + rows(1, 500))
+    with SftpServer(root) as server:
+        created = admin.post(
+            "/api/data/v1/streams",
+            json={
+                "transport": {"type": "CONNECTOR"},
+                "dataProvider": {"key": "sftp"},
+                "configuration": [
+                    {"name": "host", "value": "127.0.0.1"},
+                    {"name": "port", "value": str(server.port)},
+                    {"name": "username", "value": server.username},
+                    {"name": "password", "value": server.password},
+                    {"name": "path", "value": "export.csv"},
+                    {"name": "incremental", "value": "true"},
+                ],
+                "dataSource": {"name": "Export"},
+                "updateMethod": "APPEND",
+            },
+        )
+        assert created.status_code == 201, created.text
+        stream_id, dataset_id = created.json()["id"], created.json()["dataSource"]["id"]
+        first = run(admin, stream_id)
+        assert (first["currentState"], first["rowsInserted"]) == ("SUCCESS", 500), first
+
+        with export.open("a") as out:
+            out.write(rows(501, 700) + "701,half")  # and a line still being written
+        second = run(admin, stream_id)
+        assert (second["currentState"], second["rowsInserted"]) == ("SUCCESS", 200), second
+        assert ids(admin, dataset_id) == (700, 700)
+
+        with export.open("a") as out:
+            out.write(" written\n")
+        third = run(admin, stream_id)
+        assert (third["currentState"], third["rowsInserted"]) == ("SUCCESS", 1), third
+        assert ids(admin, dataset_id) == (701, 701)
+
+        rotated = root / "export.next"
+        rotated.write_text("id,name\n" + rows(1000, 1001))
+        os.replace(rotated, export)  # shorter: its first block no longer hashes the same
+        fourth = run(admin, stream_id)
+        assert (fourth["currentState"], fourth["rowsInserted"]) == ("SUCCESS", 2), fourth
+        assert "from its start" in warnings(fourth)[0]
+        assert ids(admin, dataset_id) == (703, 703)

@@ -175,6 +175,7 @@ class FileMarks:
         legacy = enabled and "cursor" in state and not isinstance(files, Mapping)
         self._legacy = ModifiedSince(state) if legacy else None
         self._now: dict[str, FileMark] = {}
+        self._last = self._state(self._before) if state or not enabled else self._state({})
 
     @property
     def enabled(self) -> bool:
@@ -192,11 +193,14 @@ class FileMarks:
         """Note `name` as read up to `offset`; the state to checkpoint after it (files not
         visited yet keep their marks)."""
         self._now[name] = FileMark.of(now, head, offset)
-        return self._state({**self._before, **self._now})
+        self._last = self._state({**self._before, **self._now})
+        return self._last
 
-    def final(self) -> dict[str, Any]:
-        """The state after every listed file was visited: marks of the others dropped."""
-        return self._state(self._now)
+    def final(self) -> dict[str, Any] | None:
+        """The state after every listed file was visited: marks of the others dropped. None
+        if that is the state last handed over already."""
+        state = self._state(self._now)
+        return None if state == self._last else state
 
     @staticmethod
     def _state(marks: Mapping[str, FileMark]) -> dict[str, Any]:

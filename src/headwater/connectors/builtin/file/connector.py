@@ -82,7 +82,9 @@ class FileConnector:
                 if parsed is not None:
                     yield from read_configured(parsed, fmt, name, config)
             yield Checkpoint(marks.done(name, now, head, end))
-        yield Checkpoint(marks.final())
+        final = marks.final()
+        if final is not None:
+            yield Checkpoint(final)
 
     def _read(self, path: Path, config: Mapping[str, Any]) -> Generator[pa.RecordBatch, None, None]:
         fmt = format_of(path.name, str(config.get("format", "auto")))
