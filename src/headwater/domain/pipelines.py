@@ -204,6 +204,8 @@ class ConnectorStats:
     num_duplicates_dropped: int = 0  # source redeliveries of records already taken
     parse_errors: list[dict[str, Any]] = field(default_factory=list)
     transport_errors: list[dict[str, Any]] = field(default_factory=list)
+    # What the source reported without failing (a file read again from its start).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     fatal_error: str | None = None
     problem: str | None = None  # the source's current trouble (cleared once it works again)
     last_commit_latency_ms: float | None = None
@@ -214,6 +216,9 @@ class ConnectorStats:
     def note_parse_error(self, error: dict[str, Any]) -> None:
         self.num_parse_errors += 1
         self.parse_errors = [*self.parse_errors, error][-MAX_RECENT_ERRORS:]
+
+    def note_warning(self, warning: dict[str, Any]) -> None:
+        self.warnings = [*self.warnings, warning][-MAX_RECENT_ERRORS:]
 
     def note_transport_error(self, error: dict[str, Any]) -> None:
         self.num_transport_errors += 1

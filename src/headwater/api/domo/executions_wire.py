@@ -49,6 +49,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "manualIndex": False,
         "attempt": e.attempt,
         "errors": [{"message": message} for message in e.errors],
+        "warnings": [{"message": message} for message in e.warnings],
         "checkResults": check_results_json(e.check_report),
         "quarantine": quarantine_json(e.check_report),
         # What the stream's schemaPolicy did: columns added, widened, dropped, filled with NULL.
