@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -25,6 +26,8 @@ EXPONENT = r"[eE]"
 # An exponent further than this from the column's digits cannot give an exact fit; such a
 # value is left as written, and refused like any other misfit (never expanded in memory).
 EXPONENT_SLACK = 40
+# No text this short can hold more than 38 digits after the point (see `_plain_cast`).
+SHORT_TEXT = 39
 
 
 def as_text(schema: pa.Schema) -> pa.Schema:
@@ -56,6 +59,9 @@ def from_text(array: pa.Array | pa.ChunkedArray, target: pa.DataType) -> pa.Arra
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     precision, scale = int(target.precision), int(target.scale)
+    fast = _plain_cast(array.cast(pa.string()), target)
+    if fast is not None:
+        return fast
     if pc.any(pc.match_substring_regex(array, EXPONENT)).as_py():
         array = _expand_exponents(array, precision, scale)
     parts = pc.extract_regex(array, PLAIN)  # a null where the text is not plain decimal
@@ -84,6 +90,30 @@ def from_text(array: pa.Array | pa.ChunkedArray, target: pa.DataType) -> pa.Arra
         pieces += [pa.scalar("."), pc.utf8_rpad(frac, scale, "0")]
     canonical = pc.binary_join_element_wise(*pieces, "")
     return canonical.cast(target)
+
+
+def _plain_cast(array: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """The usual case, cheaply. Arrow's parse goes wrong only when it must rescale by more
+    than its table of powers of ten holds (10^0 to 10^38): with an exponent, or with more
+    than 38 digits after the point. Without an exponent, and with every value at most
+    `SHORT_TEXT` bytes long, neither can happen: Arrow's parse is then exact or an error, and
+    a full validation catches a value it let past the precision. None when that cannot be
+    said (then `from_text` takes the careful way)."""
+    if array.null_count == len(array):
+        return array.cast(target)  # nothing to parse (an empty array too)
+    if pc.max(pc.binary_length(array)).as_py() > SHORT_TEXT:
+        return None
+    first, last = array.offset, array.offset + len(array)
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[[first, last]]
+    text = np.frombuffer(array.buffers()[2], np.uint8)[int(offsets[0]) : int(offsets[1])]
+    if np.any((text == ord("e")) | (text == ord("E"))):
+        return None
+    try:
+        parsed = array.cast(target)
+        parsed.validate(full=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return parsed
 
 
 def _expand_exponents(array: pa.Array, precision: int, scale: int) -> pa.Array:
