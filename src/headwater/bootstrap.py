@@ -56,6 +56,7 @@ from headwater.services.pipeline_query import PipelineQuery
 from headwater.services.pipeline_runs import PipelineRuns
 from headwater.services.pipelines import Pipelines
 from headwater.services.policies import Policies
+from headwater.services.positions import Positions
 from headwater.services.quality_gate import QualityGate
 from headwater.services.query import Query
 from headwater.services.recovery import Recovery
@@ -174,7 +175,8 @@ def build_runtime(
     )
     check_engine = DuckDBCheckEngine(settings.query)
     gate = QualityGate(uow, store, check_engine, clock, datasets)
-    committer = Committer(uow, store, clock, datasets, me, retries, gate)
+    positions = Positions(uow, store)
+    committer = Committer(uow, store, clock, datasets, me, retries, gate, positions)
     executions = Executions(uow, clock, staging, None, cancels, me)
     runs = ConnectorRuns(
         uow,
@@ -190,12 +192,13 @@ def build_runtime(
         ),
         settings.faults.pause_after_batch,
         policy,
+        positions,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
     query_engine = DuckDBQueryEngine(
         settings.query, settings.data_dir / "cache", hidden_roots=[settings.data_dir]
     )
-    pipeline_commits = PipelineCommits(store, datasets)
+    pipeline_commits = PipelineCommits(store, datasets, positions)
     supervisor = Supervisor(
         PipelineRuns(uow, clock),
         pipeline_commits,
@@ -221,7 +224,7 @@ def build_runtime(
         streams=Streams(uow, clock, registry, policy),
         executions=executions,
         uploads=uploads,
-        versions=Versions(uow, store, clock, committer, uploads, me),
+        versions=Versions(uow, store, clock, committer, uploads, me, positions),
         committer=committer,
         connector_runs=runs,
         connectors=registry,

@@ -249,6 +249,12 @@ def test_csv_export_writes_every_digit(admin: Api) -> None:
         (b"1,0,1.0000000001\n", 1, "big", "has 10 digits after the point"),
         (b"1,lots,0\n", 1, "cents", "is not a decimal number (DECIMAL(12,2))"),
         (b"1,NaN,0\n", 1, "cents", "is not a decimal number"),
+        # Arrow's own decimal parsing crashed the server on the first and kept 0 for the rest
+        (b"1,1e-10000000,0\n", 1, "cents", "has 10000000 digits after the point"),
+        (b"1,1e-77,0\n", 1, "cents", "has 77 digits after the point"),
+        (b"1,0,1e-78\n", 1, "big", "has 78 digits after the point"),
+        (b"1,0." + b"0" * 60 + b"1,0\n", 1, "cents", "has 61 digits after the point"),
+        (b"1,1e+50,0\n", 1, "cents", "has 51 digits before the point"),
     ],
 )
 def test_a_value_that_does_not_fit_names_line_and_column(
@@ -296,3 +302,71 @@ def test_a_row_policy_bound_must_fit_the_decimal_exactly(admin: Api) -> None:
     assert admin.post(f"/v1/datasets/{dataset_id}/policies", json=fits).status_code == 201
     seen = query(admin.as_(token), dataset_id, "SELECT id FROM table ORDER BY id")
     assert seen == [{"id": 1}, {"id": 2}]
+
+
+def test_exponents_and_plain_digits_land_exactly(admin: Api) -> None:
+    stream_id, dataset_id = new_stream(admin)
+    body = b"1,1.5e2,2.5E-8\n2,-0,0e-1000\n3,+3.10,1234567890123456789.000000000\n4, 7 ,.5\n"
+    (part,), committed = upload(admin, stream_id, [body])
+    assert part.status_code == 200, part.text
+    assert committed["currentState"] == "SUCCESS", committed
+    got = query(
+        admin,
+        dataset_id,
+        "SELECT id, CAST(cents AS VARCHAR) AS c, CAST(big AS VARCHAR) AS b FROM table ORDER BY id",
+    )
+    assert got == [
+        {"id": 1, "c": "150.00", "b": "0.000000025"},
+        {"id": 2, "c": "0.00", "b": "0.000000000"},
+        {"id": 3, "c": "3.10", "b": "1234567890123456789.000000000"},
+        {"id": 4, "c": "7.00", "b": "0.500000000"},
+    ]
+
+
+def test_a_decimal_that_once_crashed_the_server_is_refused_on_every_write_path(
+    admin: Api, client: Any
+) -> None:
+    _, dataset_id = new_stream(admin)
+    appended = admin.post(
+        f"/api/data/v3/datasources/{dataset_id}/uploads", json={"values": "1,1e-10000000,0"}
+    )
+    assert appended.status_code == 400, appended.text
+    assert appended.json()["column"] == "cents"
+    program = "CREATE TABLE t (id BIGINT, amount DECIMAL(12, 2));"
+    headers = {"Authorization": f"Bearer {admin.token}"}
+    created = client.post(
+        "/v0/pipelines", json={"name": "money", "program_code": program}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    client.post("/v0/pipelines/money/start", headers=headers)
+    for body, fmt in [
+        (
+            b'{"id": 1, "amount": 1e-10000000}\n{"id": 2, "amount": 1e-77}\n'
+            b'{"id": 3, "amount": "1e-77"}\n',
+            "json",
+        ),
+        (b"4,1e-10000000\n5,1e-77\n", "csv"),
+    ]:
+        refused = client.post(
+            f"/v0/pipelines/money/ingress/t?format={fmt}&update_format=raw",
+            content=body,
+            headers=headers,
+        )
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["details"]["num_errors"] == body.count(b"\n")
+    landed = client.post(
+        "/v0/pipelines/money/ingress/t?format=json&update_format=raw",
+        content=b'{"id": 6, "amount": 1.5e2}\n',
+        headers=headers,
+    )
+    assert landed.status_code == 200, landed.text
+    token = landed.json()["token"]
+    done = client.get(f"/v0/pipelines/money/completion_status?token={token}", headers=headers)
+    assert done.json()["status"] == "complete", done.text
+    answer = client.get(
+        "/v0/pipelines/money/query",
+        params={"sql": "SELECT id, CAST(amount AS VARCHAR) AS a FROM t", "format": "json"},
+        headers=headers,
+    )
+    assert answer.text == '{"id": 6, "a": "150.00"}\n'
+    assert admin.get("/api/content/v2/users/me").status_code == 200  # the server is still up

@@ -73,7 +73,11 @@ def test_csv_glob_across_files_keeps_the_contract(root: Path, server: SftpServer
     result = check_connector(SftpConnector(), config, incremental=True)
     assert [c.name for c in result.columns] == ["id", "name"]
     assert result.table.column("id").to_pylist() == [1, 2, 3, 4]  # oldest file first
-    assert result.final_state["at_cursor"] == ["/exports/deep/er/c.csv"]
+    assert sorted(result.final_state["files"]) == [  # hidden and unmatched files left out
+        "/exports/a.csv",
+        "/exports/deep/er/c.csv",
+        "/exports/sub/b.csv",
+    ]
 
 
 def test_a_directory_reads_the_files_in_it(root: Path, server: SftpServer) -> None:
@@ -210,7 +214,9 @@ def test_incremental_reads_only_new_or_changed_files_once(root: Path, server: Sf
     table, states = read_all(connector, config, first.final_state)
     assert table is not None
     assert table.column("id").to_pylist() == [3, 4, 10]
-    assert states[-1] == {"cursor": 4000.0, "at_cursor": ["in/1.csv"]}
+    marks = states[-1]["files"]
+    assert sorted(marks) == ["in/1.csv", "in/2.csv", "in/3.csv", "in/4.csv"]
+    assert marks["in/1.csv"]["offset"] == len("id\n10\n")
 
     again, _ = read_all(connector, config, states[-1])
     assert again is None
@@ -226,7 +232,7 @@ def test_a_connection_lost_mid_read_is_transient(root: Path) -> None:
     with SftpServer(root) as server:
         items = connector.read(prepare_config(connector.spec(), account(server)), {})
         assert isinstance(next(items), pa.RecordBatch)
-        assert next(items).state["at_cursor"] == ["1.csv"]  # type: ignore[union-attr]
+        assert list(next(items).state["files"]) == ["1.csv"]  # type: ignore[union-attr]
     with pytest.raises(TransientError, match=r"connection to 127\.0\.0\.1:\d+ lost"):
         next(items)
 

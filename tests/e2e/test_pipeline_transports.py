@@ -102,6 +102,46 @@ def test_file_follow_with_parse_errors_keeps_running(client: FelderaClient, file
     assert rows(pipeline, "SELECT note FROM events WHERE id = 5") == [{"note": "e"}]
 
 
+def test_file_truncated_or_rotated_is_read_again_from_its_start(
+    client: FelderaClient, files: Path
+) -> None:
+    source = files / "log.jsonl"
+    source.write_text("".join(f'{{"id": {i}}}\n' for i in range(1, 6)))
+    program = table(
+        "log",
+        "id BIGINT",
+        [
+            {
+                "name": "tail",
+                "transport": {
+                    "name": "file_input",
+                    "config": {"path": str(source), "follow": True},
+                },
+                "format": {"name": "json"},
+            }
+        ],
+    )
+    pipeline = PipelineBuilder(client, "rotating", program).create_or_replace()
+    pipeline.start()
+    wait_for(lambda: count(pipeline, "log") == 5, what="the first five lines")
+
+    with source.open("r+") as out:  # truncated in place (copytruncate), then written anew
+        out.truncate(0)
+        out.write('{"id": 100}\n')
+    wait_for(lambda: count(pipeline, "log") == 6, what="the truncated file's line")
+    stats = client.input_connector_stats("rotating", "log", "tail")
+    assert any("truncated" in w["message"] for w in stats["warnings"]), stats
+
+    rotated = files / "log.next"  # rotated: another file under the same name
+    rotated.write_text("".join(f'{{"id": {i}}}\n' for i in range(200, 203)))
+    rotated.replace(source)
+    wait_for(lambda: count(pipeline, "log") == 9, what="the rotated file's lines")
+    stats = client.input_connector_stats("rotating", "log", "tail")
+    assert any("replaced" in w["message"] for w in stats["warnings"]), stats
+
+    assert rows(pipeline, "SELECT count(DISTINCT id) AS n FROM log") == [{"n": 9}]
+
+
 def test_file_outside_the_allowed_directories_is_refused(
     client: FelderaClient, tmp_path: Path
 ) -> None:

@@ -35,6 +35,14 @@ class Checkpoint:
     state: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What the run should report without failing, on its execution's `warnings` (a file
+    read again from its start because it was replaced or truncated)."""
+
+    message: str
+
+
 @runtime_checkable
 class Connector(Protocol):
     name: str
@@ -44,4 +52,4 @@ class Connector(Protocol):
     def discover(self, config: Mapping[str, Any]) -> list[Column]: ...
     def read(
         self, config: Mapping[str, Any], state: Mapping[str, Any]
-    ) -> Iterator[pa.RecordBatch | Checkpoint]: ...
+    ) -> Iterator[pa.RecordBatch | Checkpoint | Notice]: ...

@@ -72,6 +72,8 @@ class Execution:
     attempt: int = 1  # 1 for a first run; a scheduled run's retries count on from it
     runner_id: str | None = None  # the server process reading or committing it, if any
     check_report: CheckReport | None = None  # what the dataset's quality checks found
+    # What the run reports without failing: a file read again from its start, and why.
+    warnings: list[str] = field(default_factory=list)
     schema_changes: SchemaChanges | None = None  # what its schema policy did, if anything
 
     @property

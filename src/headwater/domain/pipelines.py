@@ -213,6 +213,8 @@ class ConnectorStats:
     unknown_fields: list[str] = field(default_factory=list)
     parse_errors: list[dict[str, Any]] = field(default_factory=list)
     transport_errors: list[dict[str, Any]] = field(default_factory=list)
+    # What the source reported without failing (a file read again from its start).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     fatal_error: str | None = None
     problem: str | None = None  # the source's current trouble (cleared once it works again)
     last_commit_latency_ms: float | None = None
@@ -228,6 +230,9 @@ class ConnectorStats:
         self.num_records_with_unknown_fields += records
         latest = [n for n in self.unknown_fields if n not in names] + list(names)
         self.unknown_fields = latest[-MAX_RECENT_UNKNOWN_FIELDS:]
+
+    def note_warning(self, warning: dict[str, Any]) -> None:
+        self.warnings = [*self.warnings, warning][-MAX_RECENT_ERRORS:]
 
     def note_transport_error(self, error: dict[str, Any]) -> None:
         self.num_transport_errors += 1

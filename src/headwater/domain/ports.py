@@ -19,6 +19,7 @@ from headwater.domain.oauth import OAuthClient
 from headwater.domain.parts import Part
 from headwater.domain.pipelines import ConnectorState, Pipeline, RuntimeStatus
 from headwater.domain.policies import Policy, RowFilter
+from headwater.domain.positions import PositionKey, SavedPosition
 from headwater.domain.runners import Runner
 from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaChanges, SchemaPolicy
 from headwater.domain.streams import Stream
@@ -269,6 +270,16 @@ class CheckRepository(Protocol):
     def set_quarantine(self, dataset_id: str, quarantine_dataset_id: str) -> None: ...
 
 
+class PositionRepository(Protocol):
+    def find(self, key: PositionKey) -> SavedPosition | None: ...
+    def save(self, saved: SavedPosition) -> None:
+        """Keep `saved` unless the row holds a newer version already (positions only move
+        forward in versions; a restore is a newer version too)."""
+        ...
+
+    def delete(self, key: PositionKey) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One metadata transaction. Leaving the block without `commit()` rolls back."""
 
@@ -299,6 +310,8 @@ class UnitOfWork(Protocol):
     def pipelines(self) -> PipelineRepository: ...
     @property
     def checks(self) -> CheckRepository: ...
+    @property
+    def positions(self) -> PositionRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -327,6 +340,12 @@ class CommitResult:
     row_count: int
     rows_written: int
     bytes_written: int
+
+
+@dataclass(frozen=True)
+class TaggedCommit:
+    version: int
+    metadata: dict[str, str]  # the commit's string metadata
 
 
 class DatasetStore(Protocol):
@@ -372,6 +391,21 @@ class DatasetStore(Protocol):
     def version(self, dataset_id: str) -> int | None: ...
     def find_commit(self, dataset_id: str, key: str, value: str) -> CommitResult | None:
         """The commit whose metadata has `key` = `value`, if one landed (crash recovery)."""
+        ...
+
+    def tagged_commit(
+        self, dataset_id: str, key: str, value: str, after: int = -1
+    ) -> TaggedCommit | None:
+        """The newest commit newer than version `after` whose metadata `key` is `value`
+        (reading only the log entries above `after`); None if none, or no table."""
+        ...
+
+    def commit_metadata(self, dataset_id: str, version: int) -> dict[str, str] | None:
+        """The metadata of version `version`'s commit; None if its log entry is gone."""
+        ...
+
+    def current_version(self, dataset_id: str) -> int | None:
+        """The newest version, read cheaply (the table is kept open); None if no table."""
         ...
 
     def latest_metadata(self, dataset_id: str, key: str, value: str) -> dict[str, str] | None:

@@ -292,6 +292,9 @@ class ConnectorWorker:
         if fetched.duplicates:
             with self._lock:
                 self._state.stats.num_duplicates_dropped += fetched.duplicates
+        for notice in fetched.notices:
+            with self._lock:
+                self._state.stats.note_warning({"timestamp": _now(), "message": notice})
         if not fetched.records:
             return
         if fetched.rows is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from headwater.domain.check_results import CheckReport
 from headwater.domain.datasets import Column, UpdateMethod
@@ -26,10 +27,12 @@ from headwater.domain.ports import (
     StagedFile,
     UnitOfWorkFactory,
 )
+from headwater.domain.positions import PositionKey
 from headwater.domain.schema_policy import SchemaChanges
 from headwater.domain.versions import METHOD_TAG
 from headwater.services.commit_tags import COMMIT_TAG, orphan_prefix
 from headwater.services.datasets import Datasets
+from headwater.services.positions import Positions
 from headwater.services.quality_gate import QualityGate, Verdict
 from headwater.services.retries import ScheduledRetries
 
@@ -50,6 +53,7 @@ class Committer:
         runner_id: str | None = None,
         retries: ScheduledRetries | None = None,
         gate: QualityGate | None = None,
+        positions: Positions | None = None,
     ) -> None:
         self._uow = uow
         self._store = store
@@ -58,6 +62,7 @@ class Committer:
         self._runner_id = runner_id  # this process, recorded as the one committing
         self._retries = retries
         self._gate = gate
+        self._positions = positions
 
     def begin(self, execution_id: int) -> Execution:
         with self._uow() as uow:
@@ -95,9 +100,13 @@ class Committer:
         bytes_in: int,
         metadata: Mapping[str, str] | None = None,
         schema_changes: SchemaChanges | None = None,
+        position: tuple[PositionKey, Any] | None = None,
+        warnings: Sequence[str] = (),
     ) -> Execution:
         """Commit staged part files `(path, rows)`, in order, for an execution in COMMITTING;
-        always ends it. `metadata` is committed in the same transaction (connector state).
+        always ends it. `metadata` is committed in the same transaction (connector state);
+        `position`, the same state for its owner, is saved right after the commit lands
+        (`services.positions`). `warnings` go on the execution however it ends.
         `columns` are the dataset's after the load: when `schema_changes` alter the dataset's
         (the schema policy added or widened columns), the commit rewrites the table to them
         and the metadata schema follows; the execution keeps the changes."""
@@ -141,7 +150,9 @@ class Committer:
                 rewrite_prefix=orphan_prefix(execution.id) if alters else None,
             )
         except Exception as exc:
-            return self._failed(execution, exc, report, "commit failed")
+            return self._failed(execution, exc, report, "commit failed", warnings)
+        if position is not None and self._positions is not None:
+            self._positions.record(position[0], position[1], result.version)
         self._datasets.record_commit(
             execution.dataset_id, result, list(columns), schema_changed=alters
         )
@@ -152,6 +163,7 @@ class Committer:
             bytes_in=bytes_in,
             report=report,
             schema_changes=changes,
+            warnings=warnings,
         )
 
     def _inspect(
@@ -175,7 +187,12 @@ class Committer:
             )
 
     def _failed(
-        self, execution: Execution, exc: Exception, report: CheckReport | None, what: str
+        self,
+        execution: Execution,
+        exc: Exception,
+        report: CheckReport | None,
+        what: str,
+        warnings: Sequence[str] = (),
     ) -> Execution:
         """A commit that did not land: its files, and any rows it quarantined, go again."""
         if not isinstance(exc, HeadwaterError):
@@ -193,7 +210,9 @@ class Committer:
                     f"{report.quarantine_dataset_id if report else '?'} again ({undo_error}): "
                     f"delete the rows whose _execution is {execution.id} there"
                 )
-        return self.end(execution.id, ExecutionState.ERROR, error=error, report=report)
+        return self.end(
+            execution.id, ExecutionState.ERROR, error=error, report=report, warnings=warnings
+        )
 
     def end(
         self,
@@ -205,11 +224,13 @@ class Committer:
         bytes_in: int | None = None,
         report: CheckReport | None = None,
         schema_changes: SchemaChanges | None = None,
+        warnings: Sequence[str] = (),
     ) -> Execution:
         with self._uow() as uow:
             execution = uow.executions.find(execution_id)
             assert execution is not None
             transition(execution, state, self._clock.now(), error=error)
+            execution.warnings.extend(warnings)
             if report is not None:
                 execution.check_report = report
             if schema_changes:

@@ -34,21 +34,23 @@ import pyarrow as pa
 from headwater.connectors import egress
 from headwater.connectors.config import prepare_config
 from headwater.connectors.registry import ConnectorRegistry
-from headwater.connectors.sdk import Checkpoint, TerminalError, TransientError
+from headwater.connectors.sdk import Checkpoint, Notice, TerminalError, TransientError
 from headwater.connectors.targets import merged
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import Conflict, HeadwaterError
 from headwater.domain.executions import Execution, ExecutionState, Phase
 from headwater.domain.ports import Clock, DatasetStore, PartStaging, UnitOfWorkFactory
+from headwater.domain.positions import STREAM_TAG, PositionKey
 from headwater.domain.retries import RetryPolicy
 from headwater.services.committer import Committer
 from headwater.services.executions import CancelSignals
+from headwater.services.positions import Positions
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 0.5
-STREAM_KEY = "headwater.stream"  # commit metadata: which stream's run made this commit
+STREAM_KEY = STREAM_TAG  # commit metadata: which stream's run made this commit
 STATE_KEY = "headwater.state"  # commit metadata: the connector state after this commit
 
 
@@ -72,9 +74,10 @@ def _refusals_unwrapped(guard: egress.EgressGuard) -> Iterator[None]:
 
 @dataclass
 class _Seen:
-    """The state of the last checkpoint a read has handed over."""
+    """The state of the last checkpoint a read has handed over, and its notices."""
 
     state: dict[str, Any]
+    notices: list[str]
 
 
 class ConnectorRuns:
@@ -90,6 +93,7 @@ class ConnectorRuns:
         retry: RetryPolicy,
         pause_after_batch: float = 0.0,
         egress_policy: EgressPolicy | None = None,
+        positions: Positions | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -101,6 +105,7 @@ class ConnectorRuns:
         self._retry = retry
         self._pause_after_batch = pause_after_batch  # fault injection for crash tests only
         self._egress = egress_policy or EgressPolicy()
+        self._positions = positions or Positions(uow, store)
 
     def run(self, execution_id: int) -> Execution | None:
         cancel = self._cancels.event(execution_id)
@@ -128,7 +133,7 @@ class ConnectorRuns:
         previous = self.state_of(dataset.id, stream.id)
         attempt = 0
         while True:
-            seen = _Seen(dict(previous))
+            seen = _Seen(dict(previous), [])
             guard = egress.EgressGuard(self._egress, exempt)
             try:
                 connector = self._registry.get(stream.data_provider_key)
@@ -173,7 +178,7 @@ class ConnectorRuns:
             return None  # aborted between the last batch and the commit
         columns = staged.columns or dataset.columns
         if not columns:  # a first run that found nothing: no schema yet, nothing to commit
-            return self._committer.end(execution_id, ExecutionState.SUCCESS)
+            return self._committer.end(execution_id, ExecutionState.SUCCESS, warnings=seen.notices)
         return self._committer.land(
             execution,
             [(staged.path, staged.rows)],
@@ -183,20 +188,20 @@ class ConnectorRuns:
             bytes_in=staged.bytes_received,
             metadata={STREAM_KEY: str(stream.id), STATE_KEY: json.dumps(seen.state)},
             schema_changes=staged.schema_changes,
+            position=(stream_position(dataset.id, stream.id), seen.state),
+            warnings=seen.notices,
         )
 
     def state_of(self, dataset_id: str, stream_id: int) -> dict[str, Any]:
-        """The state the stream's newest commit on the dataset recorded ({} if none)."""
-        found = self._store.latest_metadata(dataset_id, STREAM_KEY, str(stream_id))
-        if not found or STATE_KEY not in found:
-            return {}
-        state = json.loads(found[STATE_KEY])
+        """The state the stream's newest commit on the dataset recorded ({} if none), found
+        through its durable position (`services.positions`)."""
+        state = self._positions.current(stream_position(dataset_id, stream_id), STATE_KEY)
         return state if isinstance(state, dict) else {}
 
     def _watched(
         self,
         execution_id: int,
-        items: Iterator[pa.RecordBatch | Checkpoint],
+        items: Iterator[pa.RecordBatch | Checkpoint | Notice],
         cancel: Event,
         seen: _Seen,
     ) -> Iterator[pa.RecordBatch]:
@@ -210,6 +215,9 @@ class ConnectorRuns:
                 raise Aborted
             if isinstance(item, Checkpoint):
                 seen.state = dict(item.state)
+                continue
+            if isinstance(item, Notice):
+                seen.notices.append(item.message)
                 continue
             rows += item.num_rows
             nbytes += item.nbytes
@@ -259,3 +267,8 @@ class ConnectorRuns:
             return self._committer.end(execution_id, ExecutionState.ERROR, error=message)
         except Conflict:
             return None  # aborted meanwhile: ABORTED stands
+
+
+def stream_position(dataset_id: str, stream_id: int) -> PositionKey:
+    """Where a stream's durable position is kept."""
+    return PositionKey(dataset_id, STREAM_TAG, str(stream_id))

@@ -3,7 +3,9 @@
 A connector's source position (a JetStream sequence, a file offset, rows generated...) rides
 in the metadata of the very commit that holds the rows read up to it, as connector runs do
 with their state. Rows and position land together or not at all, so a connector that
-restarts from the newest position of its commits reads nothing twice and loses nothing.
+restarts from the newest position of its commits reads nothing twice and loses nothing. A
+copy is kept in the metadata database right after each commit (`services.positions`), so a
+restart finds it without walking the table's log, and the log wins where they disagree.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from typing import Any
 
 from headwater.domain.pipelines import Pipeline, TableDef
 from headwater.domain.ports import CommitResult, DatasetStore
+from headwater.domain.positions import CONNECTOR_TAG, PositionKey
 from headwater.services.datasets import Datasets
+from headwater.services.positions import Positions
 from headwater.services.record_formats import Changes
 
-CONNECTOR_KEY = "headwater.connector"  # commit metadata: which connector made this commit
+CONNECTOR_KEY = CONNECTOR_TAG  # commit metadata: which connector made this commit
 POSITION_KEY = "headwater.position"  # commit metadata: its source position after this commit
 
 
@@ -25,9 +29,10 @@ def connector_key(pipeline: Pipeline, table: str, connector: str) -> str:
 
 
 class PipelineCommits:
-    def __init__(self, store: DatasetStore, datasets: Datasets) -> None:
+    def __init__(self, store: DatasetStore, datasets: Datasets, positions: Positions) -> None:
         self._store = store
         self._datasets = datasets
+        self._positions = positions
 
     def commit(
         self,
@@ -52,17 +57,16 @@ class PipelineCommits:
             table.primary_key,
             metadata,
         )
+        if connector is not None:
+            self._positions.record(
+                _key(pipeline, table.name, connector), position or {}, result.version
+            )
         self._datasets.record_commit(dataset_id, result, list(table.columns))
         return result
 
     def position(self, pipeline: Pipeline, table: str, connector: str) -> dict[str, Any] | None:
         """The position of the connector's newest commit, or None if it committed nothing."""
-        found = self._store.latest_metadata(
-            pipeline.table_datasets[table], CONNECTOR_KEY, connector_key(pipeline, table, connector)
-        )
-        if not found or POSITION_KEY not in found:
-            return None
-        position = json.loads(found[POSITION_KEY])
+        position = self._positions.current(_key(pipeline, table, connector), POSITION_KEY)
         return position if isinstance(position, dict) else None
 
     def version(self, pipeline: Pipeline, table: str) -> int | None:
@@ -70,3 +74,9 @@ class PipelineCommits:
 
     def compact(self, pipeline: Pipeline, table: str, min_files: int, hours: float) -> int:
         return self._store.compact(pipeline.table_datasets[table], min_files, hours)
+
+
+def _key(pipeline: Pipeline, table: str, connector: str) -> PositionKey:
+    return PositionKey(
+        pipeline.table_datasets[table], CONNECTOR_TAG, connector_key(pipeline, table, connector)
+    )

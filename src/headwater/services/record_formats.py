@@ -35,7 +35,8 @@ from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
 from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
-from headwater.tabular.types import arrow_schema, check_decimal_precision
+from headwater.tabular.decimal_text import as_text, decimals_from_text, has_decimals
+from headwater.tabular.types import arrow_schema
 
 SHOWN_BYTES = 1000  # of an offending record, in its parse error
 
@@ -117,6 +118,8 @@ class RecordFormat:
     def _json_fast(self, payloads: list[bytes]) -> pa.Table | None:
         """One Arrow read of all payloads as NDJSON; None if anything is off (then the slow
         path finds what)."""
+        if has_decimals(self.schema):
+            return None  # Arrow's JSON reader parses decimals unsafely (see `decimal_text`)
         body = b"\n".join(payloads)
         if body.lstrip().startswith(b"null"):
             # pyarrow 26's reader crashes the process (SIGSEGV) on a first value of null
@@ -129,7 +132,6 @@ class RecordFormat:
                 ),
                 read_options=pa_json.ReadOptions(block_size=max(1 << 20, len(body) + 1)),
             )
-            check_decimal_precision(table)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             return None
         return table
@@ -202,10 +204,10 @@ class RecordFormat:
                 read_options=pa_csv.ReadOptions(column_names=[c.name for c in self.columns]),
                 parse_options=pa_csv.ParseOptions(delimiter=self.delimiter),
                 convert_options=pa_csv.ConvertOptions(
-                    column_types=self.schema, strings_can_be_null=True
+                    column_types=as_text(self.schema), strings_can_be_null=True
                 ),
             )
-            check_decimal_precision(table)
+            table = decimals_from_text(table, self.schema)
             if not self.primary_key:
                 return Changes(table, self.schema.empty_table(), records=table.num_rows)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -16,6 +16,7 @@ rather than skipping it.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -28,8 +29,9 @@ from headwater.domain.streams import Stream
 from headwater.domain.users import Principal
 from headwater.domain.versions import DataVersion
 from headwater.services.committer import COMMIT_TAG, Committer
-from headwater.services.connector_runs import STATE_KEY, STREAM_KEY
+from headwater.services.connector_runs import STATE_KEY, STREAM_KEY, stream_position
 from headwater.services.dataset_access import authorize
+from headwater.services.positions import Positions
 from headwater.services.uploads import Uploads
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class Versions:
         committer: Committer,
         uploads: Uploads,
         runner_id: str | None = None,
+        positions: Positions | None = None,
     ) -> None:
         self._uow = uow
         self._store = store
@@ -65,6 +68,7 @@ class Versions:
         self._committer = committer
         self._uploads = uploads
         self._runner_id = runner_id
+        self._positions = positions or Positions(uow, store)
 
     def page(self, actor: Principal, dataset_id: str, limit: int, offset: int) -> list[VersionView]:
         """Newest first; each with the execution, stream and user behind it."""
@@ -138,6 +142,9 @@ class Versions:
                 self._committer.end(execution.id, ExecutionState.ERROR, error=why)
                 raise Conflict(why, code="RESTORE_FAILED", executionId=execution.id) from None
             result = landed  # it failed after its commit landed: settled as recovery would
+        if STREAM_KEY in metadata:  # the stream's position rewinds with its rows
+            state = json.loads(metadata.get(STATE_KEY, "{}"))
+            self._positions.record(stream_position(dataset_id, stream.id), state, result.version)
         self._record(dataset_id, result, restored.columns)
         return self._committer.end(execution.id, ExecutionState.SUCCESS, result=result)
 

@@ -11,6 +11,7 @@ from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData, InvalidInput
 from headwater.domain.schema_policy import Incoming
+from headwater.tabular.decimal_text import from_text
 from headwater.tabular.types import arrow_schema, column_of
 
 _CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError)
@@ -71,6 +72,8 @@ def _to_decimal(array: pa.Array, field: pa.Field) -> pa.Array:
     it fits when the number it prints as does; Arrow's own cast would round it to the scale."""
     source = array.cast(pa.string()) if pa.types.is_floating(array.type) else array
     try:
+        if pa.types.is_string(source.type) or pa.types.is_large_string(source.type):
+            return from_text(source.cast(pa.string()), field.type)  # see `decimal_text`
         return source.cast(field.type)
     except _CAST_ERRORS as exc:
         raise _decimal_misfit(source, field, exc) from None

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from headwater.domain.datasets import Column, ColumnType
+from headwater.tabular.decimal_text import from_text
 from headwater.tabular.types import arrow_schema
 
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
@@ -28,14 +29,15 @@ BLOCK_SIZE = 1 << 20
 
 
 def read_schema(columns: Sequence[Column], timestamps_as_text: bool = False) -> pa.Schema:
-    """The schema the CSV reader produces (DATETIME as text when asked)."""
-    target = arrow_schema(columns)
-    if not timestamps_as_text:
-        return target
+    """The schema the CSV reader produces: DECIMAL always as text (see `decimal_text`: Arrow's
+    own decimal parsing drops digits and can crash), DATETIME as text when asked."""
     return pa.schema(
         [
-            pa.field(f.name, pa.string()) if c.type is ColumnType.DATETIME else f
-            for c, f in zip(columns, target, strict=True)
+            pa.field(f.name, pa.string())
+            if c.type is ColumnType.DECIMAL
+            or (timestamps_as_text and c.type is ColumnType.DATETIME)
+            else f
+            for c, f in zip(columns, arrow_schema(columns), strict=True)
         ]
     )
 
@@ -64,7 +66,8 @@ def has_datetime(columns: Sequence[Column]) -> bool:
 
 
 def finish_batch(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
-    """Turn DATETIME text columns into timestamps (raises ArrowInvalid on a bad value)."""
+    """Turn the columns read as text into their types: DECIMAL exactly, DATETIME as
+    timestamps (raises ArrowInvalid on a bad value, for the caller's diagnosis)."""
     target = arrow_schema(columns)
     if batch.schema.equals(target):
         return batch
@@ -72,5 +75,7 @@ def finish_batch(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordB
     for column, field, array in zip(columns, target, batch.columns, strict=True):
         if column.type is ColumnType.DATETIME and not array.type.equals(field.type):
             array = pc.replace_substring_regex(array, r"Z$", "").cast(field.type)
+        elif column.type is ColumnType.DECIMAL and not array.type.equals(field.type):
+            array = from_text(array, field.type)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=target)

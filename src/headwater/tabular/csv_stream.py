@@ -24,7 +24,7 @@ from headwater.tabular.csv_options import (
     has_datetime,
     reader_options,
 )
-from headwater.tabular.types import arrow_schema, check_decimal_precision, columns_from_arrow
+from headwater.tabular.types import arrow_schema, columns_from_arrow
 
 
 class TimestampsNeedText(Exception):
@@ -54,8 +54,7 @@ def iter_csv_batches(
             source, read_options=read, parse_options=parse, convert_options=convert
         )
         for batch in reader:
-            check_decimal_precision(batch)
-            yield finish_batch(batch, columns) if timestamps_as_text else batch
+            yield finish_batch(batch, columns)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         if not timestamps_as_text and has_datetime(columns) and "timestamp" in str(exc):
             raise TimestampsNeedText from None

@@ -62,16 +62,3 @@ def columns_from_arrow(schema: pa.Schema) -> list[Column]:
 
 def _size(data_type: pa.DataType) -> tuple[int, int]:
     return int(data_type.precision), int(data_type.scale)
-
-
-def check_decimal_precision(data: pa.RecordBatch | pa.Table) -> None:
-    """Raise ArrowInvalid if a decimal value has more digits than its type's precision.
-
-    Arrow's CSV and JSON readers rescale a decimal without checking it still fits (pyarrow 26
-    reads `12345678901.5` into decimal128(12, 2) as 12345678901.50: 13 digits). Every reader
-    of text into DECIMAL columns calls this on what it read; a full validation of the decimal
-    columns is what catches it (about 6 ms per million values; other columns are not
-    looked at)."""
-    for index, field in enumerate(data.schema):
-        if pa.types.is_decimal(field.type):
-            data.column(index).validate(full=True)

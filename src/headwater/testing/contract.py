@@ -6,8 +6,8 @@
    coercion a stream's string values get);
 2. `check(config)` passes;
 3. `discover(config)` returns columns with unique names;
-4. `read(config, {})` yields only record batches and `Checkpoint`s, every batch fits the
-   discovered columns (by name, castable), every state is a JSON object;
+4. `read(config, {})` yields only record batches, `Checkpoint`s and `Notice`s, every batch
+   fits the discovered columns (by name, castable), every state is a JSON object;
 5. with `incremental=True`, reading again from the last state yields no rows (the state
    really marks what was read), and a connector that yields rows must checkpoint.
 
@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from headwater.connectors.config import prepare_config
-from headwater.connectors.sdk import Checkpoint, Connector
+from headwater.connectors.sdk import Checkpoint, Connector, Notice
 from headwater.domain.datasets import Column
 from headwater.domain.errors import HeadwaterError
 from headwater.tabular.conform import conform
@@ -105,9 +105,11 @@ def _read(
         if isinstance(item, Checkpoint):
             _assert_state(item.state)
             states.append(dict(item.state))
+        elif isinstance(item, Notice):
+            assert item.message, "a Notice needs a message"
         else:
             assert isinstance(item, pa.RecordBatch), (
-                f"read() must yield RecordBatch or Checkpoint, not {type(item).__name__}"
+                f"read() must yield RecordBatch, Checkpoint or Notice, not {type(item).__name__}"
             )
             batches.append(item)
     return batches, states

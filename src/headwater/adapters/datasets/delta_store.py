@@ -29,7 +29,7 @@ from deltalake.transaction import AddAction, create_table_with_add_actions
 from headwater.adapters.datasets import delta_versions
 from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import BadData, Conflict, InvalidInput, NotFound
-from headwater.domain.ports import CommitResult, StagedFile
+from headwater.domain.ports import CommitResult, StagedFile, TaggedCommit
 from headwater.domain.versions import DataVersion, VersionSnapshot
 from headwater.tabular.conform import conform
 from headwater.tabular.types import arrow_schema, columns_from_arrow
@@ -410,6 +410,21 @@ class DeltaDatasetStore:
             if limit is None or len(entries) < limit:
                 return None
         return None
+
+    def tagged_commit(
+        self, dataset_id: str, key: str, value: str, after: int = -1
+    ) -> TaggedCommit | None:
+        current = self._current_version(dataset_id)
+        if current is None:
+            return None
+        found = delta_versions.tagged_commit(self._path(dataset_id), current, key, value, after)
+        return None if found is None else TaggedCommit(*found)
+
+    def commit_metadata(self, dataset_id: str, version: int) -> dict[str, str] | None:
+        return delta_versions.commit_metadata(self._path(dataset_id), version)
+
+    def current_version(self, dataset_id: str) -> int | None:
+        return self._current_version(dataset_id)
 
     # -- versions: listing, time travel, restore (`delta_versions` reads the log) ----------
     def versions(self, dataset_id: str, limit: int, offset: int) -> list[DataVersion]:

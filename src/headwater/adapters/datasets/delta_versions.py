@@ -144,6 +144,31 @@ def metadata_as_of(table: DeltaTable, version: int, key: str, value: str) -> dic
     return None
 
 
+def tagged_commit(
+    folder: Path, current: int, key: str, value: str, after: int = -1
+) -> tuple[int, dict[str, str]] | None:
+    """The newest commit above version `after` (up to `current`) whose metadata `key` is
+    `value`: its version and string metadata. One log file read per version looked at,
+    newest first; it stops where the log was cleaned up."""
+    for version in range(current, after, -1):
+        commit = _read_commit(folder, version)
+        if commit is None:
+            return None
+        if commit.info.get(key) == value:
+            return version, _strings(commit.info)
+    return None
+
+
+def commit_metadata(folder: Path, version: int) -> dict[str, str] | None:
+    """The string metadata of the commit of `version`; None if its log entry is gone."""
+    commit = _read_commit(folder, version)
+    return None if commit is None else _strings(commit.info)
+
+
+def _strings(info: dict[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in info.items() if isinstance(v, str)}
+
+
 def _expired(version: int, why: str) -> VersionExpired:
     return VersionExpired(
         f"version {version} is past the retention horizon ({why}); it can no longer be read "

@@ -42,6 +42,7 @@ def _execution(row: Any) -> Execution:
         attempt=row.attempt,
         runner_id=row.runner_id,
         check_report=CheckReport.from_dict(row.check_report) if row.check_report else None,
+        warnings=list(row.warnings or []),
         schema_changes=SchemaChanges.from_dict(row.schema_changes) if row.schema_changes else None,
     )
 
@@ -70,6 +71,7 @@ def _values(e: Execution) -> dict[str, Any]:
         "attempt": e.attempt,
         "runner_id": e.runner_id,
         "check_report": e.check_report.as_dict() if e.check_report else None,
+        "warnings": list(e.warnings) or None,
         "schema_changes": e.schema_changes.to_dict() if e.schema_changes else None,
     }
 

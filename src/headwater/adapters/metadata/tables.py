@@ -186,6 +186,8 @@ executions = sa.Table(
     sa.Column("runner_id", sa.String(36), nullable=True),
     # What the dataset's quality checks found (`domain.checks.CheckReport`), if it has any.
     sa.Column("check_report", sa.JSON, nullable=True),
+    # What the run wants its reader to know without failing (a file read again from its start).
+    sa.Column("warnings", sa.JSON, nullable=True),
     # What the schema policy did to the dataset's columns (`domain.schema_policy.SchemaChanges`).
     sa.Column("schema_changes", sa.JSON, nullable=True),
     sa.Index("ix_executions_stream_id_id", "stream_id", "id"),
@@ -279,6 +281,21 @@ dataset_checks = sa.Table(
     sa.Column("quarantine_dataset_id", sa.String(36), nullable=True),
     sa.Column("modified_at", UTCDateTime, nullable=False),
     sa.Column("modified_by", sa.Integer, nullable=True),
+)
+
+# The committed position of each stream (tag `headwater.stream`) and pipeline connector
+# (`headwater.connector`) on a dataset, with the Delta version that holds it: a copy of what
+# that commit's metadata says, read in O(1) when a run starts (`services/positions.py`). The
+# Delta log stays the truth: a row it contradicts is rebuilt from it.
+positions = sa.Table(
+    "positions",
+    metadata,
+    sa.Column("dataset_id", sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(255), primary_key=True),
+    sa.Column("position", sa.JSON, nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 pipelines = sa.Table(

@@ -14,6 +14,7 @@ from headwater.adapters.metadata.executions import SqlExecutionRepository
 from headwater.adapters.metadata.oauth_clients import SqlOAuthClientRepository
 from headwater.adapters.metadata.pipelines import SqlPipelineRepository
 from headwater.adapters.metadata.policies import SqlPolicyRepository
+from headwater.adapters.metadata.positions import SqlPositionRepository
 from headwater.adapters.metadata.runners import SqlRunnerRepository
 from headwater.adapters.metadata.streams import SqlStreamRepository
 from headwater.adapters.metadata.ticks import SqlTickRepository
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     policies: SqlPolicyRepository
     pipelines: SqlPipelineRepository
     checks: SqlCheckRepository
+    positions: SqlPositionRepository
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(self._connection)
         self.pipelines = SqlPipelineRepository(self._connection, lambda: datetime.now(UTC))
         self.checks = SqlCheckRepository(self._connection)
+        self.positions = SqlPositionRepository(self._connection, lambda: datetime.now(UTC))
         return self
 
     def __exit__(

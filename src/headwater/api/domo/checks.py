@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.wire import epoch_ms
-from headwater.domain.check_results import CheckReport
 from headwater.domain.checks import CheckSet, CheckSpec
 
 router = APIRouter(tags=["datasets"])
@@ -61,16 +60,6 @@ def checks_json(check_set: CheckSet) -> dict[str, Any]:
         "modifiedAt": epoch_ms(check_set.modified_at),
         "modifiedBy": None if check_set.modified_by is None else str(check_set.modified_by),
     }
-
-
-def check_results_json(report: CheckReport | None) -> list[dict[str, Any]]:
-    return [] if report is None else [r.as_dict() for r in report.results]
-
-
-def quarantine_json(report: CheckReport | None) -> dict[str, Any] | None:
-    if report is None or report.quarantine_dataset_id is None:
-        return None
-    return {"datasetId": report.quarantine_dataset_id, "rows": report.quarantined_rows}
 
 
 @router.get("/api/data/v3/datasources/{dataset_id}/checks")

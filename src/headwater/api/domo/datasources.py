@@ -8,19 +8,18 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Body, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, CallerToken, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.executions_wire import execution_json
-from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
 from headwater.api.openapi_bodies import CSV_BODY
 from headwater.api.ranges import Id, PartId, parse_id
+from headwater.api.shared.columns_wire import SchemaIn, columns_in, columns_json
+from headwater.api.shared.paging import PageDep
 from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
-from headwater.domain.columns import parse_column
-from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import Stream, parse_update_method
 from headwater.services.dataset_access import AccessEntry
@@ -36,25 +35,6 @@ PERMISSION_STRING = {
     AccessLevel.CO_OWNER: "READ_WRITE_DELETE_SHARE",
     AccessLevel.OWNER: "READ_WRITE_DELETE_SHARE_ADMIN",
 }
-
-
-class ColumnIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str
-    type: str = Field(description="STRING, LONG, DOUBLE, DECIMAL, DATE, DATETIME or BOOLEAN")
-    precision: StrictInt | None = Field(
-        default=None, description="DECIMAL only: 1 to 38 digits in all (38 if left out)"
-    )
-    scale: StrictInt | None = Field(
-        default=None,
-        description="DECIMAL only: digits after the point, 0 to precision (a DECIMAL with "
-        "neither is DECIMAL(38, 9))",
-    )
-
-
-class SchemaIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    columns: list[ColumnIn]
 
 
 class DatasourceCreate(BaseModel):
@@ -101,15 +81,6 @@ class ShareRequest(BaseModel):
     sendEmail: bool = False
 
 
-def columns_in(schema: SchemaIn | None) -> list[Column] | None:
-    if schema is None:
-        return None
-    return [
-        parse_column(c.name, c.type, c.precision, c.scale, field=f"schema.columns[{i}]")
-        for i, c in enumerate(schema.columns)
-    ]
-
-
 def tags_in(raw: list[str] | str | None) -> list[str] | None:
     """Tags arrive as a list or, as domolibrary reads them back, as a JSON-encoded list."""
     if raw is None or isinstance(raw, list):
@@ -121,19 +92,6 @@ def tags_in(raw: list[str] | str | None) -> list[str] | None:
     if not isinstance(parsed, list) or not all(isinstance(t, str) for t in parsed):
         raise InvalidInput("tags must be a list of strings", field="tags")
     return parsed
-
-
-def columns_json(columns: list[Column] | None) -> list[dict[str, Any]]:
-    return [column_json(c) for c in columns or []]
-
-
-def column_json(column: Column) -> dict[str, Any]:
-    """`{"type", "name"}` in that order (pydomo compares schemas as JSON strings of them),
-    then a DECIMAL's `precision` and `scale`."""
-    shown: dict[str, Any] = {"type": column.type.value, "name": column.name}
-    if column.precision is not None:
-        shown["precision"], shown["scale"] = column.decimal_size
-    return shown
 
 
 UPLOAD_PROVIDER = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from headwater.api.domo.checks import check_results_json, quarantine_json
+from headwater.api.shared.checks_wire import check_results_json, quarantine_json
 from headwater.domain.executions import Execution
 from headwater.domain.ticks import Tick
 from headwater.services.executions import HistoryEntry
@@ -49,6 +49,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "manualIndex": False,
         "attempt": e.attempt,
         "errors": [{"message": message} for message in e.errors],
+        "warnings": [{"message": message} for message in e.warnings],
         "checkResults": check_results_json(e.check_report),
         "quarantine": quarantine_json(e.check_report),
         # What the stream's schemaPolicy did: columns added, widened, dropped, filled with NULL.

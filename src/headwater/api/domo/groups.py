@@ -8,9 +8,9 @@ from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
-from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
 from headwater.api.ranges import BodyId, Id
+from headwater.api.shared.paging import PageDep
 from headwater.domain.access import PrincipalType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.users import Group

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,19 +11,18 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from headwater.api.auth import Caller, CallerToken, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.accounts import account_json
-from headwater.api.domo.datasources import columns_json
 from headwater.api.domo.executions_wire import (
     epoch_seconds,
     execution_json,
     history_json,
     tick_json,
 )
-from headwater.api.domo.paging import PageDep
-from headwater.api.domo.stream_bodies import parse_changes, parse_spec
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
 from headwater.api.ranges import Id, PartId
-from headwater.api.request_errors import json_problem
-from headwater.api.text_checks import check_json, limits_of
+from headwater.api.shared.columns_wire import columns_json
+from headwater.api.shared.json_body import dict_body, json_or_empty
+from headwater.api.shared.paging import PageDep
+from headwater.api.shared.stream_bodies import parse_changes, parse_spec
 from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.errors import InvalidInput
 from headwater.domain.executions import RunType
@@ -110,17 +108,9 @@ def select_fields(body: dict[str, Any], fields: str | None) -> dict[str, Any]:
     return {name: body[name] for name in wanted if name in body}
 
 
-def _dict_body(raw: Any) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return raw
-
-
 @router.post("/api/data/v1/streams", status_code=status.HTTP_201_CREATED)
 def create_stream(body: JsonBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return stream_json(services.streams.create(caller, parse_spec(_dict_body(body))))
+    return stream_json(services.streams.create(caller, parse_spec(dict_body(body))))
 
 
 @router.get("/api/data/v1/streams")
@@ -150,7 +140,7 @@ def get_stream(
 def update_stream(
     stream_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
-    changes = parse_changes(_dict_body(body))
+    changes = parse_changes(dict_body(body))
     return stream_json(services.streams.update(caller, stream_id, changes))
 
 
@@ -171,23 +161,6 @@ def _run_type(body: dict[str, Any]) -> RunType | None:
         raise InvalidInput(f"unknown runType {raw!r}; use MANUAL", field="runType") from None
 
 
-async def _json_or_empty(request: Request) -> dict[str, Any]:
-    """Clients send {}, a JSON body, or nothing at all (with or without a Content-Type)."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(json_problem(exc), field="body") from None
-    except UnicodeDecodeError:
-        raise InvalidInput("the body is not UTF-8 text", field="body") from None
-    except RecursionError:
-        raise InvalidInput("the body is nested too deeply", field="body") from None
-    check_json(body, limits_of(request))
-    return _dict_body(body)
-
-
 @router.post(
     "/api/data/v1/streams/{stream_id}/executions",
     status_code=status.HTTP_201_CREATED,
@@ -196,7 +169,7 @@ async def _json_or_empty(request: Request) -> dict[str, Any]:
 async def create_execution(
     stream_id: Id, request: Request, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
-    body = await _json_or_empty(request)
+    body = await json_or_empty(request)
     method = body.get("updateMethod")
     run_type = _run_type(body)
     chosen = parse_update_method(method) if method is not None else None
@@ -243,7 +216,7 @@ async def update_execution(
 ) -> dict[str, Any]:
     """Change the update method before commit, or abort (`{"action": "ABORT"}`,
     `{"currentState": "ABORTED"}`, or the `{"category", "message"}` form)."""
-    body = await _json_or_empty(request)
+    body = await json_or_empty(request)
     wants_abort = (
         str(body.get("action", "")).upper() in ABORT_WORDS
         or str(body.get("currentState", "")).upper() in ABORT_WORDS
@@ -365,7 +338,7 @@ async def upload_data_part(
 async def _finalize(
     request: Request, caller: Any, services: Any, stream_id: int, execution_id: int, action: str
 ) -> dict[str, Any]:
-    body = await _json_or_empty(request)
+    body = await json_or_empty(request)
     action = action.lower()
     if action == "commit":
         method = body.get("updateMethod")

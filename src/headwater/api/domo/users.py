@@ -8,9 +8,9 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
-from headwater.api.domo.paging import PageDep
 from headwater.api.domo.wire import epoch_ms
 from headwater.api.ranges import Id
+from headwater.api.shared.paging import PageDep
 from headwater.domain.users import User
 
 router = APIRouter(tags=["users"])

@@ -12,8 +12,8 @@ from fastapi import APIRouter
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.executions_wire import execution_json
-from headwater.api.domo.paging import PageDep
 from headwater.api.ranges import VersionNumber
+from headwater.api.shared.paging import PageDep
 from headwater.services.versions import VersionView
 
 router = APIRouter(tags=["datasets"])

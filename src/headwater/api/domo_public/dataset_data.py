@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
-from headwater.api.domo.query import VERSION_GONE, QueryRequest, json_value, sql_text
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.openapi_bodies import CSV_BODY
+from headwater.api.shared.query_wire import VERSION_GONE, QueryRequest, json_value, sql_text
 from headwater.api.upload_options import HEADER_HELP, header_flag, policy_param
 from headwater.domain.datasets import UpdateMethod
 from headwater.domain.errors import InvalidInput

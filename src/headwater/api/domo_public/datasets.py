@@ -8,10 +8,10 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
-from headwater.api.domo.datasources import SchemaIn, columns_in
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import dataset_json
 from headwater.api.ranges import BodyId, Count, Signed
+from headwater.api.shared.columns_wire import SchemaIn, columns_in
 from headwater.domain.access import AccessLevel
 from headwater.domain.users import Principal
 from headwater.services.container import Services

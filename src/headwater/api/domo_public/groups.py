@@ -9,10 +9,10 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
-from headwater.api.domo.paging import PageDep
 from headwater.api.domo_public.auth import UserCaller
 from headwater.api.domo_public.wire import group_json
 from headwater.api.ranges import Id
+from headwater.api.shared.paging import PageDep
 from headwater.services.groups import MembershipChange
 
 router = APIRouter(tags=["public API: groups"])

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
-from headwater.api.domo.paging import PageDep
-from headwater.api.domo.stream_bodies import parse_changes, parse_spec
-from headwater.api.domo.streams import _json_or_empty
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import execution_json, stream_json
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
 from headwater.api.ranges import Id, PartId
+from headwater.api.shared.json_body import json_or_empty
+from headwater.api.shared.paging import PageDep
+from headwater.api.shared.stream_bodies import parse_changes, parse_spec
 from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
@@ -109,7 +109,7 @@ async def create_execution(
     stream_id: Id, request: Request, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     """`{"updateMethod": null}` (the stream's own), a method, `{}` or no body at all."""
-    body = await _json_or_empty(request)
+    body = await json_or_empty(request)
     raw = body.get("updateMethod")
     method = parse_update_method(raw) if raw is not None else None
     execution = await anyio.to_thread.run_sync(
@@ -172,7 +172,7 @@ async def upload_part(
 async def commit_execution(
     stream_id: Id, execution_id: Id, request: Request, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    body = await _json_or_empty(request)
+    body = await json_or_empty(request)
     raw = body.get("updateMethod")
     method = parse_update_method(raw) if raw is not None else None
     execution = await anyio.to_thread.run_sync(

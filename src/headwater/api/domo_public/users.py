@@ -8,10 +8,10 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
-from headwater.api.domo.paging import PageDep
 from headwater.api.domo_public.auth import UserCaller
 from headwater.api.domo_public.wire import user_json
 from headwater.api.ranges import Id
+from headwater.api.shared.paging import PageDep
 from headwater.domain.errors import InvalidInput
 from headwater.domain.users import Role
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from headwater.api.domo.checks import check_results_json, quarantine_json
-from headwater.api.domo.datasources import columns_json
+from headwater.api.shared.checks_wire import check_results_json, quarantine_json
+from headwater.api.shared.columns_wire import columns_json
 from headwater.domain.executions import Execution
 from headwater.domain.oauth import OAuthClient
 from headwater.domain.policies import Policy
@@ -103,6 +103,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "rows": e.rows_inserted,
         "bytes": e.bytes_inserted,
         "errors": [{"message": message} for message in e.errors],
+        "warnings": [{"message": message} for message in e.warnings],
         "checkResults": check_results_json(e.check_report),
         "quarantine": quarantine_json(e.check_report),
         # What the stream's schemaPolicy did: columns added, widened, dropped, filled with NULL.

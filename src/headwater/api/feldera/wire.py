@@ -166,6 +166,7 @@ def connector_json(state: ConnectorState, full: bool) -> dict[str, Any]:
     if full:
         body["parse_errors"] = list(s.parse_errors)
         body["transport_errors"] = list(s.transport_errors)
+        body["warnings"] = list(s.warnings)  # Headwater's own
     return body
 
 

@@ -54,6 +54,7 @@ class Fetched:
     nbytes: int = 0
     duplicates: int = 0  # redelivered records dropped because they were already taken
     idle: bool = False  # the source had nothing more right now: a good moment to commit
+    notices: list[str] = field(default_factory=list)  # what the connector's stats should say
 
     @property
     def records(self) -> int:

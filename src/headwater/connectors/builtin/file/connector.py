@@ -1,5 +1,5 @@
-"""Read files from directories the operator allows; incremental by modification time
-(`headwater.connectors.modified_since`)."""
+"""Read files from directories the operator allows; incremental by byte offset and file
+identity (`headwater.connectors.file_positions`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,18 @@ from typing import Any
 import pyarrow as pa
 
 from headwater.connectors.builtin.file.spec import SPEC
+from headwater.connectors.file_positions import (
+    HEAD_BYTES,
+    HEADER_FORMATS,
+    FileMarks,
+    FileStat,
+    header_line,
+    is_line_oriented,
+    read_head,
+    to_parse,
+)
 from headwater.connectors.formats import format_of, read_configured
-from headwater.connectors.modified_since import ModifiedSince
-from headwater.connectors.sdk import Checkpoint, TerminalError
+from headwater.connectors.sdk import Checkpoint, Notice, TerminalError
 from headwater.domain.datasets import Column
 from headwater.tabular.types import columns_from_arrow
 
@@ -47,14 +56,35 @@ class FileConnector:
 
     def read(
         self, config: Mapping[str, Any], state: Mapping[str, Any]
-    ) -> Iterator[pa.RecordBatch | Checkpoint]:
-        since = ModifiedSince(state, enabled=bool(config.get("incremental")))
+    ) -> Iterator[pa.RecordBatch | Checkpoint | Notice]:
+        marks = FileMarks(state, enabled=bool(config.get("incremental")))
         for path in self._files(config):
-            mtime = path.stat().st_mtime
-            if not since.is_new(str(path), mtime):
-                continue
-            yield from self._read(path, config)
-            yield Checkpoint(since.read(str(path), mtime))
+            fmt = format_of(path.name, str(config.get("format", "auto")))
+            name = str(path)
+            with path.open("rb") as source:
+                status = os.fstat(source.fileno())
+                now = FileStat(status.st_size, status.st_mtime, status.st_dev, status.st_ino)
+                head = source.read(HEAD_BYTES)[: now.size]
+                lines = is_line_oriented(fmt, name)
+                plan = marks.plan(name, now, head, lines)
+                notice = plan.notice(name)
+                if notice:
+                    yield Notice(notice)
+                if not plan.reads:
+                    marks.done(name, now, head, plan.start)
+                    continue
+                prefix = b""
+                if plan.start and fmt in HEADER_FORMATS and config.get("header", True):
+                    prefix = header_line(lambda n: read_head(source, n))
+                parsed, end = to_parse(
+                    source, plan.start, now.size, lines=lines and marks.enabled, prefix=prefix
+                )
+                if parsed is not None:
+                    yield from read_configured(parsed, fmt, name, config)
+            yield Checkpoint(marks.done(name, now, head, end))
+        final = marks.final()
+        if final is not None:
+            yield Checkpoint(final)
 
     def _read(self, path: Path, config: Mapping[str, Any]) -> Generator[pa.RecordBatch, None, None]:
         fmt = format_of(path.name, str(config.get("format", "auto")))

@@ -4,7 +4,10 @@ Each matched file is downloaded into a temporary file, read from disk with the s
 `formats` readers, then deleted, so memory stays bounded whatever the file's size (Parquet
 needs random access, which a download gives for free). A Checkpoint follows each file.
 
-Incremental by modification time, as the file connector (`connectors.modified_since`).
+Incremental as the file connector (`connectors.file_positions`): appended lines are
+downloaded and read once (only the bytes past the offset are fetched), a replaced or
+truncated file is read again from its start. SFTP tells no inode, so a replaced file is known
+by its first block's hash (or a size below the offset read).
 """
 
 from __future__ import annotations
@@ -12,15 +15,24 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from headwater.connectors.builtin.sftp.spec import SPEC
+from headwater.connectors.file_positions import (
+    HEAD_BYTES,
+    HEADER_FORMATS,
+    FileMarks,
+    FileStat,
+    header_line,
+    is_line_oriented,
+    to_parse,
+)
 from headwater.connectors.formats import format_of, read_configured
-from headwater.connectors.modified_since import ModifiedSince
-from headwater.connectors.sdk import Checkpoint, TerminalError
+from headwater.connectors.sdk import Checkpoint, Notice, TerminalError
 from headwater.domain.datasets import Column
 from headwater.tabular.types import columns_from_arrow
 
@@ -72,17 +84,46 @@ class SftpConnector:
 
     def read(
         self, config: Mapping[str, Any], state: Mapping[str, Any]
-    ) -> Iterator[pa.RecordBatch | Checkpoint]:
-        since = ModifiedSince(state, enabled=bool(config.get("incremental")))
+    ) -> Iterator[pa.RecordBatch | Checkpoint | Notice]:
+        marks = FileMarks(state, enabled=bool(config.get("incremental")))
         with self._session(config) as session, _spool(self._temp_dir) as local:
             for remote in session.files(_pattern(config)):
-                if not since.is_new(remote.path, remote.mtime):
-                    continue
                 fmt = _format(remote.path, config)  # before downloading what cannot be read
-                session.download(remote.path, local)
-                yield from _batches(local, remote.path, fmt, config)
+                now = FileStat(remote.size, remote.mtime)  # SFTP tells no inode
+                head = (
+                    session.head(remote.path, min(HEAD_BYTES, now.size)) if marks.enabled else b""
+                )
+                lines = is_line_oriented(fmt, remote.path) and marks.enabled
+                plan = marks.plan(remote.path, now, head, lines)
+                notice = plan.notice(remote.path)
+                if notice:
+                    yield Notice(notice)
+                if not plan.reads:
+                    marks.done(remote.path, now, head, plan.start)
+                    continue
+                if lines:  # only the bytes not read yet, up to the size listed
+                    session.download_range(remote.path, plan.start, now.size - plan.start, local)
+                else:
+                    session.download(remote.path, local)
+                prefix = b""
+                if plan.start and fmt in HEADER_FORMATS and config.get("header", True):
+                    prefix = header_line(partial(session.head, remote.path))
+                with local.open("rb") as source:
+                    parsed, end = to_parse(
+                        source,
+                        plan.start,
+                        now.size,
+                        base=plan.start if lines else 0,
+                        lines=lines,
+                        prefix=prefix,
+                    )
+                    if parsed is not None:
+                        yield from read_configured(parsed, fmt, remote.path, config)
                 local.unlink()
-                yield Checkpoint(since.read(remote.path, remote.mtime))
+                yield Checkpoint(marks.done(remote.path, now, head, end))
+            final = marks.final()
+            if final is not None:
+                yield Checkpoint(final)
 
     def _session(self, config: Mapping[str, Any]) -> SftpSession:
         # asyncssh is imported on first use, not at every server start (about half a second).

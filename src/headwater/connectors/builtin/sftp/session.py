@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import asyncssh
 from asyncssh.constants import FILEXFER_TYPE_DIRECTORY, FILEXFER_TYPE_REGULAR
@@ -49,10 +49,14 @@ _TERMINAL_DISCONNECTS = (
 _UNKNOWN_HOST = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
+_CHUNK = 4 << 20  # bytes asked for at a time when copying part of a file
+
+
 @dataclass(frozen=True)
 class RemoteFile:
     path: str
     mtime: float
+    size: int = 0
 
 
 class SftpSession:
@@ -116,6 +120,30 @@ class SftpSession:
         """Copy remote `path` into the local file `local`."""
         sftp = self._client()
         self._step(sftp.get(path, str(local), follow_symlinks=True), path)
+
+    def head(self, path: str, size: int) -> bytes:
+        """The first `size` bytes of remote `path` (fewer if it is shorter)."""
+        return self._step(self._read_range(path, 0, size, None), path) or b""
+
+    def download_range(self, path: str, start: int, length: int, local: Path) -> None:
+        """Copy `length` bytes of remote `path` from offset `start` into the local file."""
+        with local.open("wb") as out:
+            self._step(self._read_range(path, start, length, out), path)
+
+    async def _read_range(
+        self, path: str, start: int, length: int, out: BinaryIO | None
+    ) -> bytes | None:
+        async with self._client().open(path, "rb") as remote:
+            if out is None:
+                return _bytes(await remote.read(length, start))
+            done = 0
+            while done < length:
+                chunk = _bytes(await remote.read(min(_CHUNK, length - done), start + done))
+                if not chunk:
+                    break  # shorter than listed: it was truncated meanwhile
+                out.write(chunk)
+                done += len(chunk)
+            return None
 
     def close(self) -> None:
         loop, self._loop = self._loop, None
@@ -181,7 +209,7 @@ class SftpSession:
         else:
             attrs = await sftp.stat(pattern)
             if attrs.type != FILEXFER_TYPE_DIRECTORY:
-                return [RemoteFile(pattern, _mtime(attrs))]
+                return [RemoteFile(pattern, _mtime(attrs), attrs.size or 0)]
             listed = [
                 (posixpath.normpath(posixpath.join(pattern, str(n.filename))), n.attrs)
                 for n in await sftp.readdir(pattern)
@@ -197,7 +225,7 @@ class SftpSession:
                 except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath):
                     continue  # a dangling link
             if attrs.type == FILEXFER_TYPE_REGULAR:
-                found.append(RemoteFile(path, _mtime(attrs)))
+                found.append(RemoteFile(path, _mtime(attrs), attrs.size or 0))
         return found
 
     def _client(self) -> asyncssh.SFTPClient:
@@ -253,6 +281,11 @@ class SftpSession:
             ) from None
         except OSError as exc:
             raise TransientError(f"cannot reach {self.where}: {exc.strerror or exc}") from None
+
+
+def _bytes(data: bytes | str) -> bytes:
+    """A binary-mode file's read (asyncssh types it as either)."""
+    return data if isinstance(data, bytes) else data.encode()
 
 
 async def _awaited(step: Awaitable[T]) -> T:

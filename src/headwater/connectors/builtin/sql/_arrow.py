@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from headwater.connectors.sdk import TerminalError
 from headwater.domain.columns import decimal_for_source, decimal_problem
+from headwater.tabular.decimal_text import from_text
 
 STRING = pa.string()
 INT = pa.int64()
@@ -57,7 +58,7 @@ def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array:
     if target == STRING:
         return _strings(values)
     if pa.types.is_decimal(target):  # from the server's text (or Decimal): exact
-        return pa.array([None if v is None else str(v) for v in values], STRING).cast(target)
+        return from_text(pa.array([_decimal_text(v) for v in values], STRING), target)
     if target == BOOL:
         return pa.array([_bool(v) for v in values], BOOL)
     if target in (DATE, TIMESTAMP) and any(isinstance(v, str) for v in values):
@@ -65,6 +66,13 @@ def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array:
     if target == FLOAT and any(isinstance(v, (str, Decimal)) for v in values):
         return pa.array([None if v is None else str(v) for v in values], STRING).cast(FLOAT)
     return pa.array(values, target)
+
+
+def _decimal_text(value: Any) -> str | None:
+    """A driver's decimal as plain digits (`str(Decimal)` may write `1E-7`)."""
+    if value is None:
+        return None
+    return format(value, "f") if isinstance(value, Decimal) and value.is_finite() else str(value)
 
 
 def column_from_arrow(name: str, array: pa.Array, target: pa.DataType) -> pa.Array:
@@ -85,6 +93,10 @@ def column_from_arrow(name: str, array: pa.Array, target: pa.DataType) -> pa.Arr
             TIMESTAMP,
         ):
             return _parse_times(array, target)
+        if pa.types.is_decimal(target) and (
+            pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+        ):
+            return from_text(array.cast(STRING), target)  # never Arrow's own decimal parser
         return array.cast(target, safe=not pa.types.is_timestamp(target))
     except _BAD_VALUE:
         raise TerminalError(_bad_value(name, array.to_pylist(), target)) from None

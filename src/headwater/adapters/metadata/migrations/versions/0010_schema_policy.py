@@ -1,14 +1,14 @@
 """schema policy: each stream's schemaPolicy; what it did, on each execution
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"  # re-chained after 0009 (issue16-files) at merge
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
