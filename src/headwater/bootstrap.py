@@ -238,7 +238,7 @@ def build_runtime(
             settings.oauth_token_ttl_seconds,
         ),
         policies=Policies(uow),
-        pipelines=Pipelines(uow, clock, query_engine),
+        pipelines=Pipelines(uow, clock, query_engine, store),
         pipeline_ingress=PipelineIngress(
             uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
         ),

@@ -10,6 +10,7 @@ import pytest
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
+from headwater.domain.schema_policy import SchemaPolicy
 from headwater.services.record_formats import RecordFormat
 
 COLUMNS = (
@@ -158,3 +159,20 @@ def test_a_json_number_in_a_text_or_double_column_reads_as_before() -> None:
     )
     changes = decoder.decode([b'{"insert": {"d": 0.1, "t": {"x": [1.5, 2]}}}'])
     assert changes.inserts.to_pylist() == [{"d": 0.1, "t": '{"x": [1.5, 2]}'}]
+
+
+def test_unknown_fields_are_dropped_and_counted_unless_strict() -> None:
+    payloads = [b'{"id": 1, "x": 1, "y": 2}', b'{"id": 2}', b'{"id": 3, "y": 3, "z": 4}']
+    loose = RecordFormat(COLUMNS, Format("json")).decode(payloads)
+    assert loose.inserts.column("id").to_pylist() == [1, 2, 3]
+    assert (loose.unknown_field_records, loose.unknown_fields) == (2, ("x", "y", "z"))
+    assert loose.errors == []
+    strict = RecordFormat(COLUMNS, Format("json"), schema_policy=SchemaPolicy.STRICT).decode(
+        payloads
+    )
+    assert strict.inserts.column("id").to_pylist() == [2]
+    assert [e.index for e in strict.errors] == [0, 2]
+    assert "'x', 'y'" in strict.errors[0].message
+    assert strict.unknown_field_records == 0
+    clean = RecordFormat(COLUMNS, Format("json")).decode([b'{"id": 1}'])
+    assert (clean.unknown_field_records, clean.unknown_fields) == (0, ())

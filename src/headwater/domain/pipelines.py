@@ -22,12 +22,14 @@ from typing import Any
 
 from headwater.domain.datasets import Column
 from headwater.domain.errors import InvalidProgram
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
 
 # Tables, views and connectors are stored under their names in columns this wide.
 MAX_NAME_CHARS = 255
 NAME_PATTERN = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_]*)?[A-Za-z0-9]$")
 DEFAULT_MAX_QUEUED_RECORDS = 1_000_000
 MAX_RECENT_ERRORS = 100
+MAX_RECENT_UNKNOWN_FIELDS = 10  # the names of fields a table lacks, kept in a connector's stats
 
 
 class DesiredStatus(Enum):
@@ -113,6 +115,9 @@ class TableDef:
     primary_key: tuple[str, ...] = ()
     connectors: tuple[ConnectorDef, ...] = ()
     case_sensitive: bool = False
+    # What a program change does to the table's dataset, and what records with fields the
+    # table does not declare do (see `domain/table_evolution.py`, docs/schema-policy.md).
+    schema_policy: SchemaPolicy = DEFAULT_POLICY
 
     def connector(self, name: str) -> ConnectorDef | None:
         return next((c for c in self.connectors if c.name == name), None)
@@ -202,6 +207,10 @@ class ConnectorStats:
     num_transport_errors: int = 0
     num_parse_errors: int = 0
     num_duplicates_dropped: int = 0  # source redeliveries of records already taken
+    # Records that landed without fields the table does not declare (EVOLVE, IGNORE_NEW;
+    # under STRICT they are parse errors), and the latest of those fields' names.
+    num_records_with_unknown_fields: int = 0
+    unknown_fields: list[str] = field(default_factory=list)
     parse_errors: list[dict[str, Any]] = field(default_factory=list)
     transport_errors: list[dict[str, Any]] = field(default_factory=list)
     # What the source reported without failing (a file read again from its start).
@@ -216,6 +225,11 @@ class ConnectorStats:
     def note_parse_error(self, error: dict[str, Any]) -> None:
         self.num_parse_errors += 1
         self.parse_errors = [*self.parse_errors, error][-MAX_RECENT_ERRORS:]
+
+    def note_unknown_fields(self, records: int, names: tuple[str, ...] | list[str]) -> None:
+        self.num_records_with_unknown_fields += records
+        latest = [n for n in self.unknown_fields if n not in names] + list(names)
+        self.unknown_fields = latest[-MAX_RECENT_UNKNOWN_FIELDS:]
 
     def note_warning(self, warning: dict[str, Any]) -> None:
         self.warnings = [*self.warnings, warning][-MAX_RECENT_ERRORS:]
@@ -267,6 +281,9 @@ class Pipeline:
     deployment_error: dict[str, Any] | None = None
     version: int = 1
     configured_by: int | None = None  # who last set the program (None: the owner)
+    # What the last program change did to each table that had a dataset: see
+    # `services/pipelines.py` and docs/schema-policy.md. Empty when nothing changed.
+    schema_changes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chooser(self) -> int:

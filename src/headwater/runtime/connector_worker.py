@@ -169,6 +169,7 @@ class ConnectorWorker:
                         self.connector.format,
                         self.table.primary_key,
                         self.table.case_sensitive,
+                        self.table.schema_policy,
                     )
                     if self.connector.transport != "datagen"
                     else None
@@ -338,6 +339,10 @@ class ConnectorWorker:
                         "message": error.description(),
                     }
                 )
+            if changes.unknown_field_records:
+                self._state.stats.note_unknown_fields(
+                    changes.unknown_field_records, changes.unknown_fields
+                )
             self._state.stats.buffered_records = 0
             if changes.records:
                 self._state.stats.last_commit_latency_ms = round(latency, 1)
@@ -360,7 +365,16 @@ class ConnectorWorker:
         )
         deletes = decoded.deletes if decoded else self._schema.empty_table()
         records = sum(t.num_rows for t in self._rows) + (decoded.records if decoded else 0)
-        return Changes(inserts, deletes, records, decoded.errors if decoded else [])
+        if decoded is None:
+            return Changes(inserts, deletes, records)
+        return Changes(
+            inserts,
+            deletes,
+            records,
+            decoded.errors,
+            decoded.unknown_field_records,
+            decoded.unknown_fields,
+        )
 
     def _drop_buffer(self) -> None:
         self._payloads, self._rows = [], []

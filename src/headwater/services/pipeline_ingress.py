@@ -4,7 +4,9 @@ The request's records are parsed and committed to the table in one Delta commit 
 answer, so the completion token it returns names a version that already holds them. Records
 that do not parse are reported (`RecordErrors`); the valid ones in the same request land.
 A paused pipeline holds the request until it runs again (`force` pushes anyway), as Feldera
-does, for at most `wait_seconds`.
+does, for at most `wait_seconds`. Records with fields the table does not declare land without
+them, and the answer says how many and which fields (`Pushed.unknown_fields`); under the
+table's schema policy STRICT they are parse errors instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from headwater.domain import access
 from headwater.domain.errors import (
@@ -31,6 +34,12 @@ from headwater.services.pipeline_commits import PipelineCommits
 from headwater.services.record_formats import RecordFormat
 
 MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class Pushed:
+    token: str
+    unknown_fields: dict[str, object] | None = None  # {"records": n, "fields": [names]}
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ class PipelineIngress:
 
     def push(
         self, actor: Principal, name: str, table: str, body: bytes, fmt: Format, force: bool
-    ) -> str:
+    ) -> Pushed:
         pipeline = self._ready(actor, name, force)
         table_def = pipeline.program.table(table)
         if table_def is None:
@@ -75,16 +84,28 @@ class PipelineIngress:
                 f"unknown input table '{table}'", code="UNKNOWN_INPUT_STREAM", table=table
             )
         decoder = RecordFormat(
-            table_def.columns, fmt, table_def.primary_key, table_def.case_sensitive
+            table_def.columns,
+            fmt,
+            table_def.primary_key,
+            table_def.case_sensitive,
+            table_def.schema_policy,
         )
         changes = decoder.decode([body])
         version = self._commits.version(pipeline, table_def.name)
         if not changes.empty:
             version = self._commits.commit(pipeline, table_def, changes).version
+        unknown: dict[str, object] | None = None
+        if changes.unknown_field_records:
+            unknown = {
+                "records": changes.unknown_field_records,
+                "fields": list(changes.unknown_fields),
+            }
         if changes.errors:
+            extra: dict[str, Any] = {"unknown_fields": unknown} if unknown else {}
             raise RecordErrors(
                 f"Errors parsing input data ({len(changes.errors)} errors)",
                 num_errors=len(changes.errors),
+                **extra,
                 errors=[
                     {
                         "description": e.description(),
@@ -97,9 +118,10 @@ class PipelineIngress:
                     for e in changes.errors[:MAX_REPORTED_ERRORS]
                 ],
             )
-        return _encode(
+        token = _encode(
             {"p": pipeline.id, "i": pipeline.incarnation, "t": table_def.name, "v": version}
         )
+        return Pushed(token, unknown)
 
     def completion(self, actor: Principal, name: str, token: str) -> Completion:
         payload = _decode(token)

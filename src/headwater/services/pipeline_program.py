@@ -1,11 +1,11 @@
 """Pipeline definitions: Feldera-style SQL (parsed with sqlglot) or the same thing as JSON.
 
 SQL: `CREATE TABLE t (col TYPE [NOT NULL] [PRIMARY KEY], ..., [PRIMARY KEY (..)]) WITH
-('connectors' = '[...]')` and `CREATE [MATERIALIZED] VIEW v AS SELECT ...`. JSON:
-`{"tables": [{"name", "columns": [{"name", "type"}], "primary_key", "connectors": [...]}],
-"views": [{"name", "sql"}]}`. Either way each connector is Feldera's object: `name`,
-`transport {name, config}`, `format {name, config}`, `paused`, `labels`, `start_after`,
-`max_queued_records`.
+('connectors' = '[...]', 'schema_policy' = 'STRICT')` and `CREATE [MATERIALIZED] VIEW v AS
+SELECT ...`. JSON: `{"tables": [{"name", "columns": [{"name", "type"}], "primary_key",
+"schema_policy", "connectors": [...]}], "views": [{"name", "sql"}]}`. Either way each
+connector is Feldera's object: `name`, `transport {name, config}`, `format {name, config}`,
+`paused`, `labels`, `start_after`, `max_queued_records`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from headwater.domain.pipelines import (
     TableDef,
     ViewDef,
 )
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy, parse_schema_policy
 
 # SQL type names (Feldera's and common spellings) to dataset column types.
 SQL_TYPES: dict[str, ColumnType] = {
@@ -162,19 +163,34 @@ def _table(statement: exp.Create) -> TableDef:
         else:
             raise InvalidProgram(f"table {name!r}: unsupported clause {item.sql()!r}")
     connectors: list[ConnectorDef] = []
+    policy = DEFAULT_POLICY
     properties = statement.args.get("properties")
     for prop in properties.expressions if properties else []:
         key = prop.this.name if isinstance(prop, exp.Property) else ""
+        value = prop.args.get("value")
+        text = value.name if isinstance(value, exp.Literal) else ""
         if key.lower() == "connectors":
-            value = prop.args.get("value")
-            text = value.name if isinstance(value, exp.Literal) else ""
             connectors = parse_connectors(text, name)
+        elif key.lower() == "schema_policy":
+            policy = table_schema_policy(text, name)
         elif key.lower() not in ("materialized", "append_only"):
             raise InvalidProgram(f"table {name!r}: unknown property {key!r}")
     missing = [k for k in keys if k not in {c.name for c in columns}]
     if missing:
         raise InvalidProgram(f"table {name!r}: primary key column {missing[0]!r} does not exist")
-    return TableDef(name, tuple(columns), tuple(keys), tuple(connectors), quoted)
+    return TableDef(name, tuple(columns), tuple(keys), tuple(connectors), quoted, policy)
+
+
+def table_schema_policy(raw: Any, table: str) -> SchemaPolicy:
+    """A table's `schema_policy` (any case; EVOLVE when not given), or a 400 naming both."""
+    try:
+        return parse_schema_policy(raw, field_name="program_code") or DEFAULT_POLICY
+    except InvalidInput:
+        choices = ", ".join(p.value for p in SchemaPolicy)
+        raise InvalidProgram(
+            f"table {table!r}: unknown schema_policy {raw!r}; use one of {choices}",
+            field="program_code",
+        ) from None
 
 
 def _view(statement: exp.Create) -> ViewDef:
@@ -267,7 +283,8 @@ def parse_json(tables: Any, views: Any = None) -> Program:
             connector_from_json(c, name, i) for i, c in enumerate(raw.get("connectors") or [])
         ]
         keys = tuple(raw.get("primary_key") or ())
-        parsed.append(TableDef(name, tuple(columns), keys, tuple(connectors), True))
+        policy = table_schema_policy(raw.get("schema_policy"), name)
+        parsed.append(TableDef(name, tuple(columns), keys, tuple(connectors), True, policy))
     view_defs = []
     for v_index, raw in enumerate(views or []):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
@@ -310,10 +327,15 @@ def _render(program: Program, config: Callable[[Any], Any]) -> str:
         if table.primary_key:
             columns.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.primary_key) + ")")
         body = f'CREATE TABLE "{table.name}" (' + ", ".join(columns) + ")"
+        properties = []
+        if table.schema_policy is not DEFAULT_POLICY:
+            properties.append(f"'schema_policy' = '{table.schema_policy.value}'")
         if table.connectors:
             connectors = [_with_config(c.wire(), config) for c in table.connectors]
             wired = json.dumps(connectors).replace("'", "''")
-            body += f" WITH ('connectors' = '{wired}')"
+            properties.append(f"'connectors' = '{wired}'")
+        if properties:
+            body += " WITH (" + ", ".join(properties) + ")"
         statements.append(body + ";")
     statements.extend(f'CREATE VIEW "{v.name}" AS {v.sql};' for v in program.views)
     return "\n".join(statements)

@@ -16,7 +16,6 @@ from typing import Any
 
 from headwater.domain import access
 from headwater.domain.access import AccessLevel
-from headwater.domain.datasets import Dataset
 from headwater.domain.errors import (
     DuplicateName,
     InvalidAction,
@@ -28,20 +27,26 @@ from headwater.domain.errors import (
     UnknownConnector,
 )
 from headwater.domain.pipelines import (
-    MAX_NAME_CHARS,
     ConnectorState,
     DesiredStatus,
     Pipeline,
     Program,
     StorageStatus,
-    TableDef,
     check_name,
     endpoint_name,
 )
-from headwater.domain.ports import Clock, QueryEngine, QueryView, UnitOfWork, UnitOfWorkFactory
+from headwater.domain.ports import (
+    Clock,
+    DatasetStore,
+    QueryEngine,
+    QueryView,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from headwater.domain.users import Principal
 from headwater.services.pipeline_access import authorize_pipeline, level_on
 from headwater.services.pipeline_program import parse_json, parse_sql, render_sql
+from headwater.services.pipeline_tables import PipelineTables
 
 CONNECTOR_ACTIONS = ("start", "pause")
 PAUSE_SETTLE_SECONDS = 10.0  # the longest `pause` waits for a connector to stop taking records
@@ -81,10 +86,13 @@ class PipelineView:
 
 
 class Pipelines:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, engine: QueryEngine) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, engine: QueryEngine, store: DatasetStore
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._engine = engine
+        self._tables = PipelineTables(clock, store)
 
     # -- definitions ---------------------------------------------------------------------
     def create(self, actor: Principal, draft: PipelineDraft) -> PipelineView:
@@ -114,7 +122,7 @@ class Pipelines:
                 program_config=dict(draft.program_config or {}),
                 configured_by=actor.id,
             )
-            self._attach_tables(uow, pipeline, program)
+            self._tables.attach_new(uow, pipeline, program)
             uow.pipelines.add(pipeline)
             self._reset_connectors(uow, pipeline)
             uow.commit()
@@ -135,48 +143,51 @@ class Pipelines:
         with self._uow() as uow:
             pipeline, level = authorize_pipeline(uow, actor, name, access.EDIT)
             self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
-            pipeline.program, pipeline.program_code = program, code
-            pipeline.configured_by = actor.id  # the egress policy's exemption follows them
-            if draft.description is not None:
-                pipeline.description = draft.description
-            if draft.tags is not None:
-                pipeline.tags = list(draft.tags)
-            if draft.runtime_config is not None:
-                pipeline.runtime_config = dict(draft.runtime_config)
-            if draft.program_config is not None:
-                pipeline.program_config = dict(draft.program_config)
-            self._attach_tables(uow, pipeline, program)
-            pipeline.version += 1
-            pipeline.updated_at = self._clock.now()
-            uow.pipelines.update(pipeline)
-            self._reset_connectors(uow, pipeline)
-            uow.commit()
+            with self._tables.replacing(uow, pipeline, program):
+                pipeline.program, pipeline.program_code = program, code
+                pipeline.configured_by = actor.id  # the egress policy's exemption follows them
+                if draft.description is not None:
+                    pipeline.description = draft.description
+                if draft.tags is not None:
+                    pipeline.tags = list(draft.tags)
+                if draft.runtime_config is not None:
+                    pipeline.runtime_config = dict(draft.runtime_config)
+                if draft.program_config is not None:
+                    pipeline.program_config = dict(draft.program_config)
+                pipeline.version += 1
+                pipeline.updated_at = self._clock.now()
+                uow.pipelines.update(pipeline)
+                self._reset_connectors(uow, pipeline)
+                uow.commit()
         return PipelineView(pipeline, level, self._clock.now()), False
 
     def patch(self, actor: Principal, name: str, changes: dict[str, Any]) -> PipelineView:
         """Change the fields given (not None); a new program only while stopped."""
         with self._uow() as uow:
             pipeline, _ = authorize_pipeline(uow, actor, name, access.EDIT)
+            program = None
             if changes.get("program_code") is not None:
                 self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
-                pipeline.program = parse_sql(changes["program_code"])
-                self._check_views(pipeline.program)
-                pipeline.program_code = changes["program_code"]
-                pipeline.configured_by = actor.id
-                self._attach_tables(uow, pipeline, pipeline.program)
-                self._reset_connectors(uow, pipeline)
-            if changes.get("description") is not None:
-                pipeline.description = str(changes["description"])
-            if changes.get("tags") is not None:
-                pipeline.tags = [str(t) for t in changes["tags"]]
-            if changes.get("runtime_config") is not None:
-                pipeline.runtime_config = dict(changes["runtime_config"])
-            if changes.get("program_config") is not None:
-                pipeline.program_config = dict(changes["program_config"])
-            pipeline.version += 1
-            pipeline.updated_at = self._clock.now()
-            uow.pipelines.update(pipeline)
-            uow.commit()
+                program = parse_sql(changes["program_code"])
+                self._check_views(program)
+            with self._tables.replacing(uow, pipeline, program):
+                if program is not None:
+                    pipeline.program = program
+                    pipeline.program_code = changes["program_code"]
+                    pipeline.configured_by = actor.id
+                    self._reset_connectors(uow, pipeline)
+                if changes.get("description") is not None:
+                    pipeline.description = str(changes["description"])
+                if changes.get("tags") is not None:
+                    pipeline.tags = [str(t) for t in changes["tags"]]
+                if changes.get("runtime_config") is not None:
+                    pipeline.runtime_config = dict(changes["runtime_config"])
+                if changes.get("program_config") is not None:
+                    pipeline.program_config = dict(changes["program_config"])
+                pipeline.version += 1
+                pipeline.updated_at = self._clock.now()
+                uow.pipelines.update(pipeline)
+                uow.commit()
         return self.get(actor, name)
 
     def get(self, actor: Principal, name: str) -> PipelineView:
@@ -374,35 +385,6 @@ class Pipelines:
             if state.endpoint == wanted:
                 return state
         raise UnknownConnector(f"unknown input endpoint name '{wanted}'", endpoint_name=wanted)
-
-    def _attach_tables(self, uow: UnitOfWork, pipeline: Pipeline, program: Program) -> None:
-        """Each table is a dataset owned by the pipeline's owner: kept when its columns did
-        not change, a new one otherwise (the old one stays, with its data)."""
-        now = self._clock.now()
-        attached: dict[str, str] = {}
-        for table in program.tables:
-            current = pipeline.table_datasets.get(table.name)
-            dataset = uow.datasets.find(current) if current else None
-            if dataset is not None and tuple(dataset.columns or ()) == table.columns:
-                attached[table.name] = dataset.id
-                continue
-            attached[table.name] = self._new_dataset(uow, pipeline, table, now).id
-        pipeline.table_datasets = attached
-
-    @staticmethod
-    def _new_dataset(uow: UnitOfWork, pipeline: Pipeline, table: TableDef, now: Any) -> Dataset:
-        dataset = Dataset(
-            id=str(uuid.uuid4()),
-            name=f"{pipeline.name}.{table.name}"[:MAX_NAME_CHARS],  # the description has both
-            description=f"table {table.name} of pipeline {pipeline.name}",
-            owner_id=pipeline.owner_id,
-            created_at=now,
-            updated_at=now,
-            columns=list(table.columns),
-            tags=["pipeline"],
-        )
-        uow.datasets.add(dataset)
-        return dataset
 
     def _reset_connectors(self, uow: UnitOfWork, pipeline: Pipeline) -> None:
         uow.pipelines.delete_connectors(pipeline.id)

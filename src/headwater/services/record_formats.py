@@ -9,6 +9,11 @@ JSON `update_format`: `raw` (each value is a row, an insert) or `insert_delete`
 (`{"insert": row}`, `{"delete": row}`, `{"update": row}` on tables with a primary key).
 `array: true` wraps the values of a payload in one JSON array. CSV has no header line; its
 fields are the table's columns in order.
+
+A JSON record with fields the table does not declare: under the table's schema policy EVOLVE
+or IGNORE_NEW the fields are dropped and the record counted (`Changes.unknown_field_records`,
+`Changes.unknown_fields`), so the connector's stats say so; under STRICT the record is a parse
+error naming the fields, and does not land.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from headwater.domain.columns import decimal_problem
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
 from headwater.tabular.decimal_text import as_text, decimals_from_text, has_decimals
 from headwater.tabular.types import arrow_schema
 
@@ -53,6 +59,8 @@ class Changes:
     deletes: pa.Table
     records: int = 0  # parsed records, insert and delete alike
     errors: list[RecordError] = field(default_factory=list)
+    unknown_field_records: int = 0  # records that landed without fields the table lacks
+    unknown_fields: tuple[str, ...] = ()  # those fields' names, each once, as first seen
 
     @property
     def empty(self) -> bool:
@@ -68,6 +76,7 @@ class RecordFormat:
         fmt: Format | None,
         primary_key: tuple[str, ...] = (),
         case_sensitive: bool = False,
+        schema_policy: SchemaPolicy = DEFAULT_POLICY,
     ) -> None:
         fmt = fmt or Format("json")
         if fmt.name not in ("json", "csv"):
@@ -90,6 +99,7 @@ class RecordFormat:
         exact = any(c.type is ColumnType.DECIMAL for c in self.columns)
         self._decoder = json.JSONDecoder(parse_float=Decimal) if exact else json.JSONDecoder()
         self._case_sensitive = case_sensitive
+        self._strict = schema_policy is SchemaPolicy.STRICT
 
     # -- entry point ---------------------------------------------------------------------
     def decode(self, payloads: list[bytes], first_index: int = 0) -> Changes:
@@ -129,6 +139,7 @@ class RecordFormat:
     def _json_slow(self, payloads: list[bytes], first_index: int) -> Changes:
         rows: list[tuple[str, dict[str, Any]]] = []
         errors: list[RecordError] = []
+        unknown = _UnknownFields()
         index = first_index
         for payload in payloads:
             for value, text, problem in _json_values(payload, self._decoder):
@@ -143,16 +154,16 @@ class RecordFormat:
                     continue
                 for item in values:
                     try:
-                        rows.append(self._change(item))
+                        rows.append(self._change(item, unknown))
                     except ValueError as exc:
                         shown = text if len(values) == 1 else json.dumps(item, default=float)
                         errors.append(RecordError(index, str(exc), shown[:SHOWN_BYTES]))
                     index += 1
-        return self._changes(rows, errors)
+        return self._changes(rows, errors, unknown)
 
-    def _change(self, item: Any) -> tuple[str, dict[str, Any]]:
+    def _change(self, item: Any, unknown: _UnknownFields) -> tuple[str, dict[str, Any]]:
         if self.update_format == "raw":
-            return "insert", self._row(item)
+            return "insert", self._row(item, unknown)
         if not isinstance(item, dict) or len(item) != 1:
             raise ValueError('expected {"insert": {...}}, {"delete": {...}} or {"update": {...}}')
         ((op, row),) = item.items()
@@ -160,16 +171,26 @@ class RecordFormat:
             raise ValueError(f"unknown operation {op!r}; use insert, delete or update")
         if op == "update" and not self.primary_key:
             raise ValueError("update needs a table with a primary key")
-        return ("delete" if op == "delete" else "insert"), self._row(row)
+        return ("delete" if op == "delete" else "insert"), self._row(row, unknown)
 
-    def _row(self, item: Any) -> dict[str, Any]:
+    def _row(self, item: Any, unknown: _UnknownFields) -> dict[str, Any]:
         if not isinstance(item, dict):
             raise ValueError("expected a JSON object (one row)")
         row: dict[str, Any] = {}
+        extra: list[str] = []
         for key, value in item.items():
             column = self._by_name.get(key if self._case_sensitive else key.lower())
-            if column is not None:  # unknown fields are ignored, as Feldera does
+            if column is None:
+                extra.append(key)
+            elif not (extra and self._strict):  # a STRICT record with extras fails anyway
                 row[column.name] = convert(column, value)
+        if extra and self._strict:
+            raise ValueError(
+                f"field {', '.join(repr(k[:100]) for k in extra[:10])} is not a column of the "
+                "table (its schema_policy is STRICT)"
+            )
+        if extra:  # dropped, as Feldera does, but counted
+            unknown.note(extra)
         return row
 
     # -- CSV -----------------------------------------------------------------------------
@@ -211,7 +232,10 @@ class RecordFormat:
 
     # -- assembling ----------------------------------------------------------------------
     def _changes(
-        self, rows: list[tuple[str, dict[str, Any]]], errors: list[RecordError]
+        self,
+        rows: list[tuple[str, dict[str, Any]]],
+        errors: list[RecordError],
+        unknown: _UnknownFields | None = None,
     ) -> Changes:
         inserts, deletes = net_changes(rows, self.primary_key, [c.name for c in self.columns])
         return Changes(
@@ -219,7 +243,27 @@ class RecordFormat:
             pa.Table.from_pylist(deletes, schema=self.schema),
             records=len(rows),
             errors=errors,
+            unknown_field_records=unknown.records if unknown else 0,
+            unknown_fields=tuple(unknown.names) if unknown else (),
         )
+
+
+MAX_UNKNOWN_NAMES = 100  # of one batch; a stream of ever new keys must not grow it unbounded
+
+
+class _UnknownFields:
+    """The records of one batch that carried fields the table lacks, and those names."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.names: dict[str, None] = {}  # ordered, each once
+
+    def note(self, names: list[str]) -> None:
+        self.records += 1
+        for name in names:
+            if len(self.names) >= MAX_UNKNOWN_NAMES:
+                break
+            self.names.setdefault(name[:100], None)
 
 
 def net_changes(

@@ -24,6 +24,7 @@ from headwater.domain.pipelines import (
     TableDef,
     ViewDef,
 )
+from headwater.domain.schema_policy import DEFAULT_POLICY, SchemaPolicy
 
 
 def program_to_json(program: Program) -> dict[str, Any]:
@@ -35,6 +36,7 @@ def program_to_json(program: Program) -> dict[str, Any]:
                 "columns": [column_to_json(c) for c in t.columns],
                 "primary_key": list(t.primary_key),
                 "connectors": [c.wire() for c in t.connectors],
+                "schema_policy": t.schema_policy.value,
             }
             for t in program.tables
         ],
@@ -67,6 +69,8 @@ def program_from_json(raw: dict[str, Any]) -> Program:
                 columns=tuple(column_from_json(c) for c in t["columns"]),
                 primary_key=tuple(t.get("primary_key") or ()),
                 connectors=tuple(_connector(c) for c in t.get("connectors") or ()),
+                # Programs stored before schema policies existed: the default.
+                schema_policy=SchemaPolicy(t.get("schema_policy") or DEFAULT_POLICY.value),
             )
             for t in raw.get("tables") or ()
         ),
@@ -101,6 +105,7 @@ def _pipeline(row: Any) -> Pipeline:
         created_at=row.created_at,
         updated_at=row.updated_at,
         configured_by=row.configured_by,
+        schema_changes=dict(row.schema_changes or {}),
     )
 
 
@@ -124,6 +129,7 @@ def _values(pipeline: Pipeline) -> dict[str, Any]:
         "created_at": pipeline.created_at,
         "updated_at": pipeline.updated_at,
         "configured_by": pipeline.configured_by,
+        "schema_changes": dict(pipeline.schema_changes),
     }
 
 

@@ -326,6 +326,8 @@ pipelines = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # Who last set the program (its connectors' configuration): see streams.configured_by.
     sa.Column("configured_by", sa.Integer, nullable=True),
+    # What the last program change did to the tables' datasets (evolved, new dataset).
+    sa.Column("schema_changes", sa.JSON, nullable=True),
 )
 
 pipeline_connectors = sa.Table(

@@ -35,13 +35,16 @@ async def ingress(
     update_format: str = "insert_delete",
     array: bool = False,
     force: bool = False,
-) -> dict[str, str]:
+) -> dict[str, Any]:
     body = await request.body()
     config: dict[str, Any] = {"update_format": update_format, "array": array}
-    token = await run_in_threadpool(
+    pushed = await run_in_threadpool(
         services.pipeline_ingress.push, caller, name, table, body, Format(format, config), force
     )
-    return {"token": token}
+    answer: dict[str, Any] = {"token": pushed.token}
+    if pushed.unknown_fields is not None:  # Headwater's: records that landed without fields
+        answer["unknown_fields"] = pushed.unknown_fields
+    return answer
 
 
 @router.get("/pipelines/{name}/completion_status", responses={**IN_PROGRESS, **STALE_TOKEN})

@@ -74,6 +74,9 @@ def pipeline_json(view: PipelineView, selector: str = "all") -> dict[str, Any]:
         program_config=p.program_config,
         runtime_config=p.runtime_config,
         program_info=program_info(p),
+        # Headwater's: what the last program change did to each table's dataset (evolved
+        # it, or made a new one and why); {} when it changed none. See docs/schema-policy.md.
+        schema_changes=p.schema_changes,
         program_error={
             "sql_compilation": {"exit_code": 0, "messages": []},
             "rust_compilation": None,
@@ -147,6 +150,10 @@ def connector_json(state: ConnectorState, full: bool) -> dict[str, Any]:
             "num_parse_errors": s.num_parse_errors,
             "end_of_input": state.end_of_input,
             "num_duplicates_dropped": s.num_duplicates_dropped,  # Headwater's own
+            # Headwater's own: records that landed without fields the table does not declare
+            # (dropped under EVOLVE and IGNORE_NEW), and the latest of those fields' names.
+            "num_records_with_unknown_fields": s.num_records_with_unknown_fields,
+            "unknown_fields": list(s.unknown_fields),
         },
         "fatal_error": s.fatal_error,
         "health": {"status": "Unhealthy" if problem else "Healthy", "description": problem},
