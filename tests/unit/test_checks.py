@@ -34,7 +34,7 @@ def test_values_are_normalized_for_their_column() -> None:
         COLUMNS,
     )
     assert [(c.columns, c.min, c.max) for c in checks[:3]] == [
-        (("price",), "0.10", 5),
+        (("price",), "0.10", "5"),  # DECIMAL values as exact text
         (("day",), "2024-01-01", None),
         (("at",), None, "2024-06-01 12:00:00"),  # an offset is read as UTC, kept without zone
     ]

@@ -25,18 +25,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from headwater.adapters.datasets.query_databases import open_locked
-from headwater.adapters.datasets.sql_text import SQL_TYPES, quote_identifier, string_literal
+from headwater.adapters.datasets.sql_text import quote_identifier, sql_type, string_literal
 from headwater.domain.check_results import MAX_SAMPLES, Measures
+from headwater.domain.check_values import Scalar
 from headwater.domain.checks import (
     EXECUTION_COLUMN,
     REASON_COLUMN,
     REASON_SEPARATOR,
     Check,
     CheckKind,
-    Scalar,
     quarantine_columns,
 )
-from headwater.domain.datasets import ColumnType
+from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.ports import CheckJob, SplitLoad, StagedFile
 from headwater.settings import QuerySettings
 from headwater.tabular.types import arrow_schema
@@ -53,12 +53,14 @@ def _files(paths: Sequence[str]) -> str:
     return "[" + ", ".join(string_literal(p) for p in paths) + "]"
 
 
-def _literal(value: Scalar, column_type: ColumnType) -> str:
+def _literal(value: Scalar, column: Column) -> str:
+    """The value as a literal of the column's type. A DECIMAL value is exact text, cast to the
+    column's own DECIMAL(p, s), so it is compared digit for digit (never through a float)."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and column.type is not ColumnType.DECIMAL:
         return repr(value)  # DuckDB reads 0.1 as an exact DECIMAL, 1e+20 as a DOUBLE
-    return f"CAST({string_literal(value)} AS {SQL_TYPES[column_type]})"
+    return f"CAST({string_literal(str(value))} AS {sql_type(column)})"
 
 
 class DuckDBCheckEngine:
@@ -153,7 +155,7 @@ class DuckDBCheckEngine:
 
 def _flagged_sql(job: CheckJob) -> str:
     select = ", ".join(quote_identifier(c.name) for c in job.columns)
-    types = {c.name: c.type for c in job.columns}
+    by_name = {c.name: c for c in job.columns}
     ctes = [f"__staged AS (SELECT {select} FROM read_parquet({_files(job.files)}))"]  # noqa: S608
     flags = []
     for index, check in enumerate(job.checks):
@@ -161,7 +163,7 @@ def _flagged_sql(job: CheckJob) -> str:
             continue
         if check.kind is CheckKind.UNIQUE:
             ctes.append(_duplicates(index, check, job.existing_files))
-        predicate = _fails(index, check, types)
+        predicate = _fails(index, check, by_name)
         flags.append(f"coalesce({predicate}, false) AS {_flag(index)}")
     columns = ", ".join([*(f"s.{quote_identifier(c.name)}" for c in job.columns), *flags])
     return f"WITH {', '.join(ctes)} SELECT {columns} FROM __staged AS s"  # noqa: S608
@@ -182,7 +184,7 @@ def _duplicates(index: int, check: Check, existing: Sequence[str]) -> str:
     )
 
 
-def _fails(index: int, check: Check, types: dict[str, ColumnType]) -> str:
+def _fails(index: int, check: Check, by_name: dict[str, Column]) -> str:
     """SQL true for a row that fails the check (NULL is read as passing)."""
     if check.kind is CheckKind.UNIQUE:
         same = " AND ".join(
@@ -190,18 +192,18 @@ def _fails(index: int, check: Check, types: dict[str, ColumnType]) -> str:
         )
         return f"EXISTS (SELECT 1 FROM __duplicates_{index} AS d WHERE {same})"  # noqa: S608
     column = f"s.{quote_identifier(check.column)}"
-    column_type = types[check.column]
+    typed = by_name[check.column]
     if check.kind is CheckKind.NOT_NULL:
         return f"{column} IS NULL"
     if check.kind is CheckKind.ACCEPTED_VALUES:
-        listed = ", ".join(_literal(v, column_type) for v in check.values)
+        listed = ", ".join(_literal(v, typed) for v in check.values)
         return f"{column} NOT IN ({listed})"
     if check.kind is CheckKind.RANGE:
         outside = []
         if check.min is not None:
-            outside.append(f"{column} < {_literal(check.min, column_type)}")
+            outside.append(f"{column} < {_literal(check.min, typed)}")
         if check.max is not None:
-            outside.append(f"{column} > {_literal(check.max, column_type)}")
+            outside.append(f"{column} > {_literal(check.max, typed)}")
         return "(" + " OR ".join(outside) + ")"
     assert check.kind is CheckKind.REGEX
     assert check.pattern is not None
