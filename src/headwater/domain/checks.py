@@ -34,6 +34,7 @@ from headwater.domain.errors import InvalidInput
 
 MAX_CHECKS = 100
 MAX_VALUES = 1000
+MAX_TOTAL_VALUES = 10_000  # ACCEPTED_VALUES over all of a dataset's checks: bounds each load's cost
 MAX_PATTERN_CHARS = 1000
 NAME_CHARS = 255
 MAX_AGE_HOURS = 1_000_000  # FRESHNESS: about 114 years
@@ -196,6 +197,7 @@ def define(specs: Sequence[CheckSpec], columns: Sequence[Column]) -> list[Check]
     by_name = {c.name.lower(): c for c in columns}
     names: set[str] = set()
     checks = []
+    total = 0  # accepted values so far
     for index, spec in enumerate(specs):
         where = f"checks[{index}]"
         name = _name(spec.name, where)
@@ -212,6 +214,14 @@ def define(specs: Sequence[CheckSpec], columns: Sequence[Column]) -> list[Check]
                     f"{where}.{given} does not apply to a {kind.value} check (it takes "
                     f"{', '.join(FIELDS[kind])})",
                     field=f"{where}.{given}",
+                )
+        if isinstance(spec.values, list):
+            total += len(spec.values)
+            if total > MAX_TOTAL_VALUES:
+                raise InvalidInput(
+                    f"{where}.values brings the accepted values of all checks to {total}; at "
+                    f"most {MAX_TOTAL_VALUES} are allowed across a dataset's checks",
+                    field=f"{where}.values",
                 )
         checks.append(_define(name, kind, spec, by_name, where))
     return checks
