@@ -647,3 +647,29 @@ def test_a_body_without_checks_is_a_400_and_changes_nothing(admin: Api) -> None:
         assert (refused.status_code, refused.json()["field"]) == (400, "checks"), refused.text
     assert [c["name"] for c in admin.get(url).json()["checks"]] == ["id present"]
     assert admin.put(url, json={"checks": []}).json()["checks"] == []
+
+
+def test_freshness_tells_its_newest_value_only_where_samples_go(admin: Api) -> None:
+    scene = Scene(admin)
+    scene.load(BASELINE)
+    viewer_id, viewer_token = admin.new_user("Pat Policy", role=4)
+    admin.post(
+        f"/api/data/v3/datasources/{scene.dataset_id}/share",
+        json={"permissions": [{"type": "USER", "id": viewer_id, "accessLevel": "CAN_VIEW"}]},
+    )
+    restrict(admin, scene.dataset_id, viewer_id)
+    scene.set_checks([{"name": "fresh", "type": "FRESHNESS", "column": "at", "maxAgeHours": 24}])
+    failed = scene.load(b"7,west,1,s7,2023-06-07 08:09:10\n")  # a row the viewer may not read
+    eid = failed["executionId"]
+
+    seen_by_admin = scene.execution(eid)["checkResults"][0]
+    assert seen_by_admin["samples"] == [{"at": "2023-06-07 08:09:10"}]
+    as_viewer = admin.as_(viewer_token)
+    seen = as_viewer.get(f"/api/data/v1/streams/{scene.stream_id}/executions/{eid}")
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["checkResults"][0]["samples"] == []
+    assert "more than 24 hours" in seen.json()["checkResults"][0]["message"]
+    listed = as_viewer.get(f"/api/data/v1/streams/{scene.stream_id}/executions")
+    for text in (seen.text, listed.text):
+        assert "2023-06-07" not in text
+        assert "08:09" not in text
