@@ -173,7 +173,7 @@ def build_runtime(
             max_delay_seconds=settings.scheduler.retry_max_delay_seconds,
         )
     )
-    check_engine = DuckDBCheckEngine(settings.query)
+    check_engine = DuckDBCheckEngine(settings.query, settings.checks.time_limit_seconds)
     gate = QualityGate(uow, store, check_engine, clock, datasets)
     positions = Positions(uow, store)
     committer = Committer(uow, store, clock, datasets, me, retries, gate, positions)

@@ -46,6 +46,19 @@ class QuerySettings(BaseSettings):
     )
 
 
+class CheckSettings(BaseSettings):
+    """Quality checks on loads (`HEADWATER_CHECKS__TIME_LIMIT_SECONDS`)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEADWATER_CHECKS__", extra="ignore")
+
+    time_limit_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Wall-clock limit of each pass a load's quality checks make over it "
+        "(measuring; splitting it under QUARANTINE): past it the load fails, nothing committed.",
+    )
+
+
 class LimitSettings(BaseSettings):
     """Sizes a request may have (`HEADWATER_LIMITS__BODY_BYTES`, ...): past them a 413 (body)
     or a 400 naming the field, before anything is stored."""
@@ -295,6 +308,7 @@ class Settings(BaseSettings):
         "parent process. About one per core; 1 keeps everything in one process.",
     )
     query: QuerySettings = Field(default_factory=QuerySettings)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)

@@ -142,6 +142,8 @@ def test_a_dataset_stored_before_sizes_reads_as_decimal_38_9(admin: Api, runtime
         ({"type": "LONG", "precision": 12}, "precision", "only a DECIMAL"),
         ({"type": "STRING(12)"}, "type", "only a DECIMAL"),
         ({"type": "MONEY(12,2)"}, "type", "unknown column type"),
+        # ASCII digits only: full-width ones were read as DECIMAL(12,2)
+        ({"type": "DECIMAL(\uff11\uff12,2)"}, "type", "unknown column type"),
     ],
 )
 def test_a_decimal_size_out_of_range_is_a_400_naming_the_field(
@@ -239,6 +241,24 @@ def test_csv_export_writes_every_digit(admin: Api) -> None:
         read = sorted(csv.reader(io.StringIO(exported.text)), key=lambda r: int(r[0]))
         expected = [[str(i), format(c, "f"), format(b, "f")] for i, c, b in data]
         assert read == expected  # 0.000000000, not 0E-9
+
+
+def test_csv_export_writes_the_zero_before_the_point_of_a_decimal_of_no_whole_digits(
+    admin: Api,
+) -> None:
+    columns = [{"type": "LONG", "name": "id"}, {"type": "DECIMAL(38,38)", "name": "fraction"}]
+    stream_id, dataset_id = new_stream(admin, columns)
+    nines, tiny = "0." + "9" * 38, "-0." + "0" * 37 + "1"
+    _, committed = upload(admin, stream_id, [f"1,{nines}\n2,{tiny}\n3,0\n".encode()])
+    assert committed["currentState"] == "SUCCESS", committed
+    for path in (
+        f"/api/data/v2/datasources/{dataset_id}/dataversions/latest",
+        f"/v1/datasets/{dataset_id}/data",
+    ):
+        exported = admin.get(path)
+        assert exported.status_code == 200, exported.text
+        read = sorted(csv.reader(io.StringIO(exported.text)), key=lambda r: r[0])
+        assert read == [["1", nines], ["2", tiny], ["3", "0." + "0" * 38]]
 
 
 @pytest.mark.parametrize(

@@ -595,3 +595,81 @@ def test_the_one_row_append_cannot_pass_by_the_checks(admin: Api) -> None:
     refused = admin.post(url, json=row)
     assert (refused.status_code, refused.json()["code"]) == (409, "DATASET_HAS_CHECKS")
     assert scene.dataset()["rowCount"] == 1
+
+
+# -- who may set checks ----------------------------------------------------------------------
+def restrict(admin: Api, dataset_id: str, user_id: int) -> None:
+    made = admin.post(
+        f"/v1/datasets/{dataset_id}/policies",
+        json={
+            "name": "east only",
+            "type": "user",
+            "users": [user_id],
+            "filters": [{"column": "region", "values": ["east"], "operator": "EQUALS"}],
+        },
+    )
+    assert made.status_code in (200, 201), made.text
+
+
+def test_an_editor_a_row_policy_restricts_may_not_set_or_clear_checks(admin: Api) -> None:
+    scene = Scene(admin)
+    scene.load(BASELINE)
+    url = f"/api/data/v3/datasources/{scene.dataset_id}/checks"
+    editor_id, editor_token = admin.new_user("Rita Restricted", role=3)
+    editor = admin.as_(editor_token)
+    admin.post(
+        f"/api/data/v3/datasources/{scene.dataset_id}/share",
+        json={"permissions": [{"type": "USER", "id": editor_id, "accessLevel": "CAN_EDIT"}]},
+    )
+    # With no row policy on the dataset, an editor sets checks.
+    assert editor.put(url, json={"checks": [not_null()]}).status_code == 200
+
+    restrict(admin, scene.dataset_id, editor_id)
+    # A UNIQUE check of theirs would tell them, by failing a probe, what a hidden row holds.
+    probe = {"name": "probe", "type": "UNIQUE", "columns": ["id", "amount"]}
+    refused = editor.put(url, json={"checks": [probe]})
+    assert refused.status_code == 403, refused.text
+    assert "row policy" in refused.json()["message"]
+    cleared = editor.put(url, json={"checks": []})
+    assert cleared.status_code == 403, cleared.text
+    assert [c["name"] for c in admin.get(url).json()["checks"]] == ["id present"]
+    # Reading them stays open to them; the owner (an admin here) still sets them.
+    assert editor.get(url).status_code == 200
+    assert admin.put(url, json={"checks": [probe]}).status_code == 200
+
+
+def test_a_body_without_checks_is_a_400_and_changes_nothing(admin: Api) -> None:
+    scene = Scene(admin)
+    url = f"/api/data/v3/datasources/{scene.dataset_id}/checks"
+    assert scene.set_checks([not_null()]).status_code == 200
+    for body in ({}, {"onFailure": "QUARANTINE"}):
+        refused = admin.put(url, json=body)
+        assert (refused.status_code, refused.json()["field"]) == (400, "checks"), refused.text
+    assert [c["name"] for c in admin.get(url).json()["checks"]] == ["id present"]
+    assert admin.put(url, json={"checks": []}).json()["checks"] == []
+
+
+def test_freshness_tells_its_newest_value_only_where_samples_go(admin: Api) -> None:
+    scene = Scene(admin)
+    scene.load(BASELINE)
+    viewer_id, viewer_token = admin.new_user("Pat Policy", role=4)
+    admin.post(
+        f"/api/data/v3/datasources/{scene.dataset_id}/share",
+        json={"permissions": [{"type": "USER", "id": viewer_id, "accessLevel": "CAN_VIEW"}]},
+    )
+    restrict(admin, scene.dataset_id, viewer_id)
+    scene.set_checks([{"name": "fresh", "type": "FRESHNESS", "column": "at", "maxAgeHours": 24}])
+    failed = scene.load(b"7,west,1,s7,2023-06-07 08:09:10\n")  # a row the viewer may not read
+    eid = failed["executionId"]
+
+    seen_by_admin = scene.execution(eid)["checkResults"][0]
+    assert seen_by_admin["samples"] == [{"at": "2023-06-07 08:09:10"}]
+    as_viewer = admin.as_(viewer_token)
+    seen = as_viewer.get(f"/api/data/v1/streams/{scene.stream_id}/executions/{eid}")
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["checkResults"][0]["samples"] == []
+    assert "more than 24 hours" in seen.json()["checkResults"][0]["message"]
+    listed = as_viewer.get(f"/api/data/v1/streams/{scene.stream_id}/executions")
+    for text in (seen.text, listed.text):
+        assert "2023-06-07" not in text
+        assert "08:09" not in text

@@ -163,10 +163,12 @@ def test_a_version_the_dataset_never_had(admin: Api, history: History) -> None:
     assert missing.status_code == 404
     assert missing.json()["code"] == "VERSION_NOT_FOUND"
     assert "latest is 2" in missing.json()["message"]
-    for bad in (-1, "two", 2**31):
-        refused = admin.post(url, json={"sql": ROWS_SQL, "dataVersion": bad})
-        assert refused.status_code == 400, refused.text
-        assert refused.json()["field"] == "dataVersion"
+    # A JSON integer only: not `true` (read as 1 before), not "1", not 1.0.
+    for bad in (-1, "two", 2**31, True, "1", 1.0):
+        for query_url in (url, f"/v1/datasets/query/execute/{history.dataset_id}"):
+            refused = admin.post(query_url, json={"sql": ROWS_SQL, "dataVersion": bad})
+            assert refused.status_code == 400, (bad, refused.text)
+            assert refused.json()["field"] == "dataVersion"
     empty = admin.new_dataset()
     none = admin.post(f"/api/query/v1/execute/{empty}", json={"sql": ROWS_SQL, "dataVersion": 0})
     assert (none.status_code, none.json()["code"]) == (404, "VERSION_NOT_FOUND")

@@ -71,3 +71,30 @@ def test_a_bad_check_names_its_field(cli: Run, tmp_path: Path) -> None:
     assert "checks[0].column" in refused.stderr
     rules.write_text("{not json")
     assert cli("dataset", "checks", "set", dataset_id, str(rules)).exit_code == 2
+
+
+def test_a_file_that_cannot_be_read_is_one_line_naming_it(cli: Run, tmp_path: Path) -> None:
+    dataset_id = create(cli)
+    missing = cli("dataset", "checks", "set", dataset_id, str(tmp_path / "nonexistent.json"))
+    assert missing.exit_code == 2
+    assert "Traceback" not in missing.output
+    assert "nonexistent.json cannot be read" in missing.stderr
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'[{"name": "caf\xe9", "type": "NOT_NULL", "column": "region"}]')
+    undecodable = cli("dataset", "checks", "set", dataset_id, str(latin))
+    assert undecodable.exit_code == 2
+    assert "Traceback" not in undecodable.output
+    assert "latin.json is not UTF-8" in undecodable.stderr
+
+
+def test_a_file_without_checks_changes_nothing(cli: Run, tmp_path: Path) -> None:
+    dataset_id = create(cli)
+    rules = tmp_path / "checks.json"
+    rules.write_text(
+        json.dumps([{"name": "region present", "type": "NOT_NULL", "column": "region"}])
+    )
+    assert cli("dataset", "checks", "set", dataset_id, str(rules)).exit_code == 0
+    rules.write_text(json.dumps({"onFailure": "QUARANTINE"}))
+    assert cli("dataset", "checks", "set", dataset_id, str(rules)).exit_code == 2
+    shown = json.loads(cli("dataset", "checks", "show", dataset_id, "--json").stdout)
+    assert [c["name"] for c in shown["checks"]] == ["region present"]

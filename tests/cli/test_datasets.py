@@ -169,3 +169,21 @@ def test_a_decimal_column_with_its_size(cli: Run, tmp_path: Path) -> None:
     too_wide = cli("dataset", "create", "Wide", "-c", "a:DECIMAL(39,2)")
     assert too_wide.exit_code == 1
     assert "field schema.columns[0].precision" in too_wide.stderr
+
+
+def test_query_shows_decimals_with_every_digit_in_place(cli: Run, tmp_path: Path) -> None:
+    made = cli("dataset", "create", "Ledger", "-c", "id:LONG", "-c", "amount:DECIMAL(38,2)")
+    dataset_id = made.stdout.strip()
+    source = tmp_path / "ledger.csv"
+    source.write_text("id,amount\n1,1262525250.00\n")
+    assert cli("dataset", "upload", dataset_id, str(source)).exit_code == 0
+    shown = cli("dataset", "query", dataset_id, "SELECT amount FROM table")
+    assert shown.exit_code == 0, shown.output
+    assert "1262525250.0" in shown.stdout
+    assert "1,262,525,250" not in shown.stdout
+    tiny = cli(
+        "dataset", "query", dataset_id, "SELECT CAST(-1e-38 AS DECIMAL(38,38)) AS t FROM table"
+    )
+    assert tiny.exit_code == 0, tiny.output
+    assert "-0.00000000000000000000000000000000000001" in tiny.stdout
+    assert "e-38" not in tiny.stdout

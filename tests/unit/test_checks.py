@@ -34,7 +34,7 @@ def test_values_are_normalized_for_their_column() -> None:
         COLUMNS,
     )
     assert [(c.columns, c.min, c.max) for c in checks[:3]] == [
-        (("price",), "0.10", 5),
+        (("price",), "0.10", "5"),  # DECIMAL values as exact text
         (("day",), "2024-01-01", None),
         (("at",), None, "2024-06-01 12:00:00"),  # an offset is read as UTC, kept without zone
     ]
@@ -97,9 +97,11 @@ def test_verdicts_say_what_was_found() -> None:
         None,
         "the load has 3 rows; at least 5 expected",
     )
+    # The newest value is a row's value: in samples (withheld from restricted readers).
     assert fresh.message == (
-        "the newest 'at' is 2024-05-30 12:00:00, 48.0 hours before the load (at most 24 allowed)"
+        "the newest 'at' is more than 24 hours before the load (the newest value is in samples)"
     )
+    assert fresh.samples == ({"at": "2024-05-30 12:00:00"},)
     # A load check failed: nothing is committed, even under QUARANTINE.
     assert report.blocks_commit
     assert not report.quarantines

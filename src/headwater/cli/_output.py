@@ -63,6 +63,18 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def data_cell(value: Any) -> str:
+    """A value of a query's rows, as the exact text the server sent: no thousands separators
+    and no exponent (a DECIMAL of 1262525250.00 arrives as the JSON number 1262525250.0 and
+    -0.00...01 as -1e-38; both are shown with every digit in place, as `1262525250.0` and
+    `-0.00000000000000000000000000000000000001`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return cell(value)
+    if isinstance(value, int) or not math.isfinite(value):
+        return repr(value)
+    return format(Decimal(repr(value)), "f")
+
+
 # Between these, a double reads as a plain number; beyond them, 1e+22 reads better than 23
 # digits, and Python writes it so.
 PLAIN_FROM, PLAIN_TO = 1e-6, 1e16

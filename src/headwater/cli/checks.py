@@ -79,7 +79,16 @@ def _show(checks: Checks) -> None:
 
 
 def _read(source: str) -> Any:
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    """The JSON document in the file (or stdin); a problem is one line naming the file."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(
+            f"{source} is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8",
+            code=2,
+        ) from None
+    except OSError as exc:
+        raise fail(f"{source} cannot be read: {exc.strerror or exc}", code=2) from None
     try:
         return jsonlib.loads(text)
     except jsonlib.JSONDecodeError as exc:
@@ -122,8 +131,9 @@ def set_checks(
     document = _read(source)
     if isinstance(document, list):
         listed, mode = document, None
-    elif isinstance(document, dict) and isinstance(document.get("checks", []), list):
-        listed, mode = document.get("checks", []), document.get("onFailure")
+    elif isinstance(document, dict) and isinstance(document.get("checks"), list):
+        # `checks` must be there: a file without it would remove every check
+        listed, mode = document["checks"], document.get("onFailure")
     else:
         raise fail(f'{source} holds neither a list of checks nor {{"checks": [...]}}', code=2)
     checks = client(ctx).datasets.set_checks(

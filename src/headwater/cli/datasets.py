@@ -183,7 +183,7 @@ def query(
     result = client(ctx).datasets.query(dataset_id, sql, version=version)
     if json:
         return out.print_json(result.rows)
-    out.table(result.columns, [list(row.values()) for row in result.rows])
+    out.table(result.columns, [[out.data_cell(v) for v in row.values()] for row in result.rows])
     out.stderr().print(f"{len(result):,} rows", highlight=False)
     return None
 

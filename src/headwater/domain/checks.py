@@ -23,22 +23,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from headwater.domain.check_values import Scalar, check_value
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 
-Scalar = str | int | float | bool
-
 MAX_CHECKS = 100
 MAX_VALUES = 1000
+MAX_TOTAL_VALUES = 10_000  # ACCEPTED_VALUES over all of a dataset's checks: bounds each load's cost
 MAX_PATTERN_CHARS = 1000
 NAME_CHARS = 255
 MAX_AGE_HOURS = 1_000_000  # FRESHNESS: about 114 years
-DECIMAL_DIGITS = 38  # DECIMAL values: at most this many digits, as the column holds
 
 QUARANTINE_SUFFIX = " (quarantine)"
 REASON_COLUMN = "_check"  # in the quarantine dataset: the checks the row failed
@@ -198,6 +197,7 @@ def define(specs: Sequence[CheckSpec], columns: Sequence[Column]) -> list[Check]
     by_name = {c.name.lower(): c for c in columns}
     names: set[str] = set()
     checks = []
+    total = 0  # accepted values so far
     for index, spec in enumerate(specs):
         where = f"checks[{index}]"
         name = _name(spec.name, where)
@@ -214,6 +214,14 @@ def define(specs: Sequence[CheckSpec], columns: Sequence[Column]) -> list[Check]
                     f"{where}.{given} does not apply to a {kind.value} check (it takes "
                     f"{', '.join(FIELDS[kind])})",
                     field=f"{where}.{given}",
+                )
+        if isinstance(spec.values, list):
+            total += len(spec.values)
+            if total > MAX_TOTAL_VALUES:
+                raise InvalidInput(
+                    f"{where}.values brings the accepted values of all checks to {total}; at "
+                    f"most {MAX_TOTAL_VALUES} are allowed across a dataset's checks",
+                    field=f"{where}.values",
                 )
         checks.append(_define(name, kind, spec, by_name, where))
     return checks
@@ -263,12 +271,14 @@ def _define(
             raise InvalidInput(
                 f"{where}.values holds more than {MAX_VALUES} values", field=f"{where}.values"
             )
-        accepted = tuple(_value(v, column, f"{where}.values[{i}]") for i, v in enumerate(values))
+        accepted = tuple(
+            check_value(v, column, f"{where}.values[{i}]") for i, v in enumerate(values)
+        )
         return Check(name, kind, columns=(column.name,), values=accepted)
     if kind is CheckKind.RANGE:
         _typed(column, ORDERED, f"{where}.column", "a number, a date or a datetime")
-        lowest = None if spec.min is None else _value(spec.min, column, f"{where}.min")
-        highest = None if spec.max is None else _value(spec.max, column, f"{where}.max")
+        lowest = None if spec.min is None else check_value(spec.min, column, f"{where}.min")
+        highest = None if spec.max is None else check_value(spec.max, column, f"{where}.max")
         _bounds(lowest, highest, where, column.type)
         return Check(name, kind, columns=(column.name,), min=lowest, max=highest)
     if kind is CheckKind.REGEX:
@@ -287,6 +297,8 @@ def _define(
     # FRESHNESS
     _typed(column, frozenset({ColumnType.DATETIME}), f"{where}.column", "a DATETIME")
     hours = spec.max_age_hours
+    if isinstance(hours, Decimal):  # as the API decodes a number with a point
+        hours = float(hours)
     if (
         isinstance(hours, bool)
         or not isinstance(hours, int | float)
@@ -338,48 +350,6 @@ def _count(raw: Any, field_name: str) -> int | None:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise InvalidInput(f"{field_name} must be a whole number, 0 or more", field=field_name)
     return raw
-
-
-def _value(raw: Any, column: Column, field_name: str) -> Scalar:
-    """`raw` as a value of the column's type, normalized; else a 400 saying what fits."""
-    kind = column.type
-    wrong = InvalidInput(
-        f"{field_name} {raw!r} is not a {kind.value} value for column {column.name!r}",
-        field=field_name,
-    )
-    if kind is ColumnType.STRING:
-        if not isinstance(raw, str):
-            raise wrong
-        return raw
-    if kind is ColumnType.BOOLEAN:
-        if not isinstance(raw, bool):
-            raise wrong
-        return raw
-    if kind in NUMBERS:
-        if kind is ColumnType.DECIMAL and isinstance(raw, str):
-            try:
-                exact = Decimal(raw.strip())
-            except InvalidOperation:
-                raise wrong from None
-            if not exact.is_finite() or abs(exact.adjusted()) >= DECIMAL_DIGITS:
-                raise wrong
-            return str(exact)
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise wrong
-        if isinstance(raw, float) and not math.isfinite(raw):
-            raise wrong
-        return raw
-    if not isinstance(raw, str):
-        raise wrong
-    try:
-        if kind is ColumnType.DATE:
-            return date.fromisoformat(raw.strip()).isoformat()
-        moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise wrong from None
-    if moment.tzinfo is not None:  # datasets keep datetimes without a zone, read as UTC
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(sep=" ")
 
 
 def _order_key(value: Scalar, column_type: ColumnType | None) -> Any:

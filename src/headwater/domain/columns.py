@@ -25,7 +25,10 @@ MAX_PRECISION = 38  # what Arrow's decimal128, Delta Lake, Parquet and DuckDB al
 DEFAULT_PRECISION = 38
 DEFAULT_SCALE = 9
 # `DECIMAL`, `DECIMAL(12)`, `DECIMAL(12,2)`, `decimal( 12 , 2 )`
-_TYPE_TEXT = re.compile(r"^\s*([A-Za-z]+)\s*(?:\(\s*(\d{1,9})\s*(?:,\s*(\d{1,9})\s*)?\))?\s*$")
+# ASCII digits only: `\d` would read full-width digits (U+FF11 U+FF12) as 12.
+_TYPE_TEXT = re.compile(
+    r"^\s*([A-Za-z]+)\s*(?:\(\s*([0-9]{1,9})\s*(?:,\s*([0-9]{1,9})\s*)?\))?\s*$"
+)
 
 
 class ColumnType(Enum):

@@ -44,6 +44,12 @@ class InvalidQuery(InvalidInput):
     code = "INVALID_QUERY"
 
 
+class TimeLimitExceeded(HeadwaterError):
+    """Work ran past the time limit the operator set for it and was stopped."""
+
+    code = "TIME_LIMIT"
+
+
 class Unauthenticated(HeadwaterError):
     code = "UNAUTHENTICATED"
 

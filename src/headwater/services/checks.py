@@ -1,4 +1,5 @@
-"""A dataset's quality checks: read (CAN_VIEW) and replaced as a whole (CAN_EDIT).
+"""A dataset's quality checks: read (CAN_VIEW) and replaced as a whole (CAN_EDIT, and no row
+policy restricting the caller on the dataset: checks judge every row, hidden ones too).
 
 The checks are validated against the dataset's columns when they are set (each problem a
 400 naming the field, `checks[2].column`), a REGEX pattern by the very engine that will run
@@ -21,7 +22,7 @@ from headwater.domain.checks import (
     define,
     quarantine_columns,
 )
-from headwater.domain.errors import InvalidInput
+from headwater.domain.errors import InvalidInput, PermissionDenied
 from headwater.domain.executions import Execution
 from headwater.domain.ports import CheckEngine, Clock, UnitOfWork, UnitOfWorkFactory
 from headwater.domain.users import Principal
@@ -61,7 +62,15 @@ class DatasetChecks:
         """Replace the dataset's checks (an empty list removes them all)."""
         mode = parse_on_failure(on_failure)
         with self._uow() as uow:
-            dataset, _ = authorize(uow, actor, dataset_id, access.EDIT)
+            dataset, level = authorize(uow, actor, dataset_id, access.EDIT)
+            if not row_filter_in(uow, actor, dataset, level).everything:
+                # A check sees every row: a UNIQUE check of theirs would tell a restricted
+                # editor, by failing their probes, the values of rows hidden from them.
+                raise PermissionDenied(
+                    f"a row policy limits the rows of dataset {dataset_id} you may read, so you "
+                    "may not set or clear its quality checks (they judge every row, hidden ones "
+                    "too): ask its owner or an admin"
+                )
             if specs and dataset.columns is None:
                 raise InvalidInput(
                     "the dataset has no schema yet; give it one (or load data) before its checks",

@@ -182,8 +182,16 @@ class Committer:
             return self.end(execution.id, ExecutionState.ERROR, error=exc.message)
         except Exception as exc:
             log.exception("quality checks of execution %s failed to run", execution.id)
+            # Its words are the server's, not the caller's (a KeyError reads as a bare repr):
+            # the details go to the log.
             return self.end(
-                execution.id, ExecutionState.ERROR, error=f"quality checks failed to run: {exc}"
+                execution.id,
+                ExecutionState.ERROR,
+                error=(
+                    "the quality checks could not be run (an internal error: "
+                    f"{type(exc).__name__}; the server's log has the details); nothing was "
+                    "committed"
+                ),
             )
 
     def _failed(

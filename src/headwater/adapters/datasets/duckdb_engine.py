@@ -248,5 +248,7 @@ def _export_column(column: Column) -> str:
         return f"CAST({name} AS VARCHAR) AS {name}"
     if column.type is ColumnType.DECIMAL:
         # Every digit at the column's scale (0.000000000; Arrow's CSV writer says 0E-9).
-        return f"CAST({name} AS VARCHAR) AS {name}"
+        # DuckDB writes a DECIMAL with no digit before the point (DECIMAL(38,38)) as `.99`
+        # and `-.01`: the 0 goes back in, as every other decimal is written.
+        return f"regexp_replace(CAST({name} AS VARCHAR), '^(-?)\\.', '\\10.') AS {name}"
     return name

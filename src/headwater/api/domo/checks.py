@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.wire import epoch_ms
 from headwater.domain.checks import CheckSet, CheckSpec
+from headwater.domain.errors import InvalidInput
 
 router = APIRouter(tags=["datasets"])
 
@@ -48,7 +51,22 @@ class ChecksIn(BaseModel):
     # What GET answers may be sent back as it is: its read-only fields are ignored.
     model_config = ConfigDict(extra="ignore")
     onFailure: str | None = None
-    checks: list[CheckIn] = Field(default_factory=list)
+    # Required: a body without it ({} or only onFailure) would otherwise remove every check.
+    checks: list[CheckIn] | None = None
+
+
+async def exact_numbers(request: Request) -> Any:
+    """The body decoded once more, each number with a point or an exponent as the exact
+    `Decimal` written: `12.50` stays 12.50, `1e-10000000` stays itself (a float reads it as
+    0.0), so a check's values are judged as sent. FastAPI has read and validated the body
+    already (this is its cached copy)."""
+    try:
+        return json.loads(await request.body(), parse_float=Decimal)
+    except (ValueError, RecursionError):  # FastAPI has refused such a body before
+        return None
+
+
+ExactBody = Annotated[Any, Depends(exact_numbers)]
 
 
 def checks_json(check_set: CheckSet) -> dict[str, Any]:
@@ -69,7 +87,14 @@ def get_checks(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[s
 
 @router.put("/api/data/v3/datasources/{dataset_id}/checks")
 def put_checks(
-    dataset_id: str, body: ChecksIn, caller: Caller, services: ServicesDep
+    dataset_id: str, body: ChecksIn, exact: ExactBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
+    if isinstance(exact, dict):
+        body = ChecksIn.model_validate(exact)
+    if body.checks is None:
+        raise InvalidInput(
+            'checks is missing: send the whole list of checks ("checks": [] removes them all)',
+            field="checks",
+        )
     specs = [c.spec() for c in body.checks]
     return checks_json(services.checks.put(caller, dataset_id, body.onFailure, specs))

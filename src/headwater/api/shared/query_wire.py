@@ -23,8 +23,9 @@ class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     # pydomo's helper can wrap twice ({"sql": {"sql": ...}}); unwrap it rather than fail.
     sql: str | dict[str, Any]
-    # Time travel: read this version of the data (`GET .../versions` lists them).
-    dataVersion: int | None = Field(default=None, ge=0, le=MAX_INT)
+    # Time travel: read this version of the data (`GET .../versions` lists them). Strict: a
+    # JSON integer only (pydantic would read `true` as 1 and "1" as 1).
+    dataVersion: int | None = Field(default=None, ge=0, le=MAX_INT, strict=True)
 
 
 def json_value(value: Any) -> Any:
