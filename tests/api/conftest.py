@@ -64,6 +64,19 @@ class Api:
         assert created.status_code == 201, created.text
         return str(created.json()["id"])
 
+    def new_api_stream(self, name: str, columns: list[dict[str, Any]]) -> tuple[int, str]:
+        """A dataset fed by uploads (an API stream, APPEND): (stream id, dataset id)."""
+        created = self.post(
+            "/api/data/v1/streams",
+            json={
+                "transport": {"type": "API"},
+                "updateMethod": "APPEND",
+                "dataSource": {"name": name, "schema": {"columns": columns}},
+            },
+        )
+        assert created.status_code == 201, created.text
+        return created.json()["id"], created.json()["dataSource"]["id"]
+
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:

@@ -21,18 +21,8 @@ COLUMNS = [
 
 class Scene:
     def __init__(self, api: Api) -> None:
-        created = api.post(
-            "/api/data/v1/streams",
-            json={
-                "transport": {"type": "API"},
-                "updateMethod": "APPEND",
-                "dataSource": {"name": "Ledger", "schema": {"columns": COLUMNS}},
-            },
-        )
-        assert created.status_code == 201, created.text
         self.api = api
-        self.stream_id = created.json()["id"]
-        self.dataset_id = created.json()["dataSource"]["id"]
+        self.stream_id, self.dataset_id = api.new_api_stream("Ledger", COLUMNS)
         self.url = f"/api/data/v3/datasources/{self.dataset_id}/checks"
 
     def set_checks(self, checks: list[dict[str, Any]]) -> Any:

@@ -43,16 +43,7 @@ def csv_of(data: list[tuple[int, Decimal, Decimal]]) -> bytes:
 
 
 def new_stream(api: Api, columns: list[dict[str, Any]] = COLUMNS) -> tuple[int, str]:
-    created = api.post(
-        "/api/data/v1/streams",
-        json={
-            "transport": {"type": "API"},
-            "updateMethod": "APPEND",
-            "dataSource": {"name": "Ledger", "schema": {"columns": columns}},
-        },
-    )
-    assert created.status_code == 201, created.text
-    return created.json()["id"], created.json()["dataSource"]["id"]
+    return api.new_api_stream("Ledger", columns)
 
 
 def upload(api: Api, stream_id: int, parts: list[bytes]) -> Any:

@@ -4,7 +4,7 @@ on a one-call import, `schemaPolicy` (this load's, instead of the dataset's stre
 
 from __future__ import annotations
 
-from headwater.domain.errors import InvalidInput
+from headwater.api.shared.flags import parse_flag
 from headwater.domain.schema_policy import SchemaPolicy, parse_schema_policy
 
 HEADER_HELP = (
@@ -14,14 +14,7 @@ HEADER_HELP = (
 
 
 def header_flag(raw: str | None) -> bool:
-    if raw is None or raw == "":
-        return False
-    lowered = raw.strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise InvalidInput(f"header must be true or false, not {raw!r}", field="header")
+    return parse_flag(raw, "header")
 
 
 def policy_param(raw: str | None) -> SchemaPolicy | None:

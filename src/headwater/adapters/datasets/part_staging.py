@@ -7,6 +7,7 @@ part that decoded completely is kept; a bad one is removed and its error names t
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import shutil
@@ -77,34 +78,23 @@ class ParquetPartStaging:
             if gzip_hint and not compressed and received:
                 raise BadData("the part was sent as gzip but is not a gzip stream", field="body")
             with self._decoding:
+                decode = functools.partial(
+                    self._decode,
+                    raw,
+                    compressed,
+                    folder,
+                    part_id,
+                    token,
+                    received,
+                    columns,
+                    header,
+                    policy,
+                    key_columns,
+                )
                 try:
-                    return self._decode(
-                        raw,
-                        compressed,
-                        folder,
-                        part_id,
-                        token,
-                        received,
-                        columns,
-                        header,
-                        policy,
-                        key_columns,
-                        as_text=False,
-                    )
+                    return decode(as_text=False)
                 except TimestampsNeedText:  # rare: fraction and Z together; decode again
-                    return self._decode(
-                        raw,
-                        compressed,
-                        folder,
-                        part_id,
-                        token,
-                        received,
-                        columns,
-                        header,
-                        policy,
-                        key_columns,
-                        as_text=True,
-                    )
+                    return decode(as_text=True)
         finally:
             raw.unlink(missing_ok=True)
 

@@ -14,6 +14,7 @@ from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo_public.auth import DataCaller
 from headwater.api.openapi_bodies import CSV_BODY
+from headwater.api.shared.flags import parse_flag
 from headwater.api.shared.query_wire import VERSION_GONE, QueryRequest, json_value, sql_text
 from headwater.api.upload_options import HEADER_HELP, header_flag, policy_param
 from headwater.domain.datasets import UpdateMethod
@@ -48,18 +49,6 @@ def domo_type(duckdb_type: str) -> str:
     if upper.startswith("DECIMAL"):
         return "DECIMAL"
     return DOMO_TYPES.get(upper, "STRING")
-
-
-def parse_flag(raw: str | None, name: str) -> bool:
-    """pydomo sends Python's `str(bool)`: True/False; others send true/false, 1/0."""
-    if raw is None or raw == "":
-        return False
-    lowered = raw.strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise InvalidInput(f"{name} must be true or false, not {raw!r}", field=name)
 
 
 @router.put(
