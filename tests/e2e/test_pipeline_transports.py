@@ -102,6 +102,11 @@ def test_file_follow_with_parse_errors_keeps_running(client: FelderaClient, file
     assert rows(pipeline, "SELECT note FROM events WHERE id = 5") == [{"note": "e"}]
 
 
+def warned(client: FelderaClient, word: str) -> bool:
+    stats = client.input_connector_stats("rotating", "log", "tail")
+    return any(word in warning["message"] for warning in stats["warnings"])
+
+
 def test_file_truncated_or_rotated_is_read_again_from_its_start(
     client: FelderaClient, files: Path
 ) -> None:
@@ -129,15 +134,14 @@ def test_file_truncated_or_rotated_is_read_again_from_its_start(
         out.truncate(0)
         out.write('{"id": 100}\n')
     wait_for(lambda: count(pipeline, "log") == 6, what="the truncated file's line")
-    stats = client.input_connector_stats("rotating", "log", "tail")
-    assert any("truncated" in w["message"] for w in stats["warnings"]), stats
+    # The statistics are published on their own beat, after the rows: wait for the warning.
+    wait_for(lambda: warned(client, "truncated"), what="the truncation warning")
 
     rotated = files / "log.next"  # rotated: another file under the same name
     rotated.write_text("".join(f'{{"id": {i}}}\n' for i in range(200, 203)))
     rotated.replace(source)
     wait_for(lambda: count(pipeline, "log") == 9, what="the rotated file's lines")
-    stats = client.input_connector_stats("rotating", "log", "tail")
-    assert any("replaced" in w["message"] for w in stats["warnings"]), stats
+    wait_for(lambda: warned(client, "replaced"), what="the replacement warning")
 
     assert rows(pipeline, "SELECT count(DISTINCT id) AS n FROM log") == [{"n": 9}]
 
