@@ -11,7 +11,7 @@ from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
 from headwater.domain.schema_policy import SchemaPolicy
-from headwater.services.record_formats import RecordFormat
+from headwater.tabular.record_formats import RecordFormat
 
 COLUMNS = (
     Column("id", ColumnType.LONG),

@@ -29,8 +29,8 @@ from headwater.runtime.continuous.source import (
     SourceFactory,
 )
 from headwater.services.pipeline_commits import PipelineCommits
-from headwater.services.record_formats import Changes, RecordFormat
 from headwater.settings import PipelineSettings
+from headwater.tabular.record_formats import Changes, RecordFormat
 from headwater.tabular.types import arrow_schema
 
 log = logging.getLogger(__name__)

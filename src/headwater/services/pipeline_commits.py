@@ -18,7 +18,7 @@ from headwater.domain.ports import CommitResult, DatasetStore
 from headwater.domain.positions import CONNECTOR_TAG, PositionKey
 from headwater.services.datasets import Datasets
 from headwater.services.positions import Positions
-from headwater.services.record_formats import Changes
+from headwater.tabular.record_formats import Changes
 
 CONNECTOR_KEY = CONNECTOR_TAG  # commit metadata: which connector made this commit
 POSITION_KEY = "headwater.position"  # commit metadata: its source position after this commit

@@ -31,7 +31,7 @@ from headwater.domain.ports import UnitOfWorkFactory
 from headwater.domain.users import Principal
 from headwater.services.pipeline_access import authorize_pipeline
 from headwater.services.pipeline_commits import PipelineCommits
-from headwater.services.record_formats import RecordFormat
+from headwater.tabular.record_formats import RecordFormat
 
 MAX_REPORTED_ERRORS = 1000
 

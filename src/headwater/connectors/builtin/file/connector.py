@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from headwater.connectors.bad_data import bad_data_is_terminal
 from headwater.connectors.builtin.file.spec import SPEC
 from headwater.connectors.file_positions import (
     HEAD_BYTES,
@@ -23,9 +24,9 @@ from headwater.connectors.file_positions import (
     read_head,
     to_parse,
 )
-from headwater.connectors.formats import format_of, read_configured
 from headwater.connectors.sdk import Checkpoint, Notice, TerminalError
 from headwater.domain.datasets import Column
+from headwater.tabular.file_formats import format_of, read_configured
 from headwater.tabular.types import columns_from_arrow
 
 _GLOB_CHARS = set("*?[")
@@ -59,7 +60,8 @@ class FileConnector:
     ) -> Iterator[pa.RecordBatch | Checkpoint | Notice]:
         marks = FileMarks(state, enabled=bool(config.get("incremental")))
         for path in self._files(config):
-            fmt = format_of(path.name, str(config.get("format", "auto")))
+            with bad_data_is_terminal():
+                fmt = format_of(path.name, str(config.get("format", "auto")))
             name = str(path)
             with path.open("rb") as source:
                 status = os.fstat(source.fileno())
@@ -80,15 +82,16 @@ class FileConnector:
                     source, plan.start, now.size, lines=lines and marks.enabled, prefix=prefix
                 )
                 if parsed is not None:
-                    yield from read_configured(parsed, fmt, name, config)
+                    with bad_data_is_terminal():
+                        yield from read_configured(parsed, fmt, name, config)
             yield Checkpoint(marks.done(name, now, head, end))
         final = marks.final()
         if final is not None:
             yield Checkpoint(final)
 
     def _read(self, path: Path, config: Mapping[str, Any]) -> Generator[pa.RecordBatch, None, None]:
-        fmt = format_of(path.name, str(config.get("format", "auto")))
-        with path.open("rb") as source:
+        with bad_data_is_terminal(), path.open("rb") as source:
+            fmt = format_of(path.name, str(config.get("format", "auto")))
             yield from read_configured(source, fmt, str(path), config)
 
     def _files(self, config: Mapping[str, Any]) -> list[Path]:

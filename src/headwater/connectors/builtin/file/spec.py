@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from headwater.connectors.formats import FORMAT_PROPERTIES
+from headwater.connectors.format_options import FORMAT_PROPERTIES
 from headwater.connectors.modified_since import INCREMENTAL_PROPERTY
 
 SPEC: dict[str, Any] = {

@@ -33,12 +33,14 @@ import httpx
 import pyarrow as pa
 
 from headwater.connectors import egress, egress_http
+from headwater.connectors.bad_data import bad_data_is_terminal
 from headwater.connectors.builtin.http._since import later, newer
 from headwater.connectors.builtin.http._transport import Fetched, fetch, probe, shown
 from headwater.connectors.builtin.http.spec import DEFAULTS, SPEC
-from headwater.connectors.formats import format_of, read_batches, records_at, records_to_batches
 from headwater.connectors.sdk import Checkpoint, TerminalError
 from headwater.domain.datasets import Column
+from headwater.domain.errors import BadData
+from headwater.tabular.file_formats import format_of, read_batches, records_at, records_to_batches
 from headwater.tabular.types import columns_from_arrow
 
 log = logging.getLogger(__name__)
@@ -186,23 +188,26 @@ class _Page:
     def batches(self) -> Iterator[pa.RecordBatch]:
         if self._empty:
             return
-        if self.format == "json":
-            records = records_at(self.document, self._config.get("records_path"), self.where)
-            source = records_to_batches(records)
-        else:
-            source = read_batches(
-                self._body,
-                self.format,
-                name=self.where,
-                header=bool(_option(self._config, "header")),
-                delimiter=self._config.get("delimiter"),
-            )
         try:
-            for batch in source:
+            for batch in self._decoded():
                 self.rows += batch.num_rows
                 yield batch
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # records of mixed types
             raise TerminalError(f"{self.where}: the records do not form a table: {exc}") from None
+
+    def _decoded(self) -> Iterator[pa.RecordBatch]:
+        with bad_data_is_terminal():
+            if self.format == "json":
+                records = records_at(self.document, self._config.get("records_path"), self.where)
+                yield from records_to_batches(records)
+            else:
+                yield from read_batches(
+                    self._body,
+                    self.format,
+                    name=self.where,
+                    header=bool(_option(self._config, "header")),
+                    delimiter=self._config.get("delimiter"),
+                )
 
     def body_value(self, path: str, purpose: str) -> Any:
         """The value at dotted `path` in the JSON body, None if there is none."""
@@ -279,7 +284,7 @@ def _format(config: Mapping[str, Any], fetched: Fetched, where: str) -> str:
         return "json"
     try:
         return format_of(fetched.url.path, wanted, media_type or None)
-    except TerminalError:
+    except BadData:
         raise TerminalError(
             f"cannot tell the format of {where} (Content-Type {media_type or 'missing'}); "
             "set format"

@@ -8,7 +8,7 @@ the `path` under it.
 
 from typing import Any
 
-from headwater.connectors.formats import FORMATS
+from headwater.tabular.file_formats import FORMATS
 
 PAGINATIONS = ("none", "next_link", "page_number", "cursor")
 

@@ -1,8 +1,8 @@
 """Read files from an SFTP server.
 
 Each matched file is downloaded into a temporary file, read from disk with the shared
-`formats` readers, then deleted, so memory stays bounded whatever the file's size (Parquet
-needs random access, which a download gives for free). A Checkpoint follows each file.
+`tabular.file_formats` readers, then deleted, so memory stays bounded whatever the file's
+size (Parquet needs random access, which a download gives for free). A Checkpoint follows each file.
 
 Incremental as the file connector (`connectors.file_positions`): appended lines are
 downloaded and read once (only the bytes past the offset are fetched), a replaced or
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from headwater.connectors.bad_data import bad_data_is_terminal
 from headwater.connectors.builtin.sftp.spec import SPEC
 from headwater.connectors.file_positions import (
     HEAD_BYTES,
@@ -31,9 +32,9 @@ from headwater.connectors.file_positions import (
     is_line_oriented,
     to_parse,
 )
-from headwater.connectors.formats import format_of, read_configured
 from headwater.connectors.sdk import Checkpoint, Notice, TerminalError
 from headwater.domain.datasets import Column
+from headwater.tabular.file_formats import format_of, read_configured
 from headwater.tabular.types import columns_from_arrow
 
 if TYPE_CHECKING:
@@ -118,7 +119,8 @@ class SftpConnector:
                         prefix=prefix,
                     )
                     if parsed is not None:
-                        yield from read_configured(parsed, fmt, remote.path, config)
+                        with bad_data_is_terminal():
+                            yield from read_configured(parsed, fmt, remote.path, config)
                 local.unlink()
                 yield Checkpoint(marks.done(remote.path, now, head, end))
             final = marks.final()
@@ -150,11 +152,12 @@ def _pattern(config: Mapping[str, Any]) -> str:
 
 
 def _format(remote: str, config: Mapping[str, Any]) -> str:
-    return format_of(remote, str(config.get("format", "auto")))
+    with bad_data_is_terminal():
+        return format_of(remote, str(config.get("format", "auto")))
 
 
 def _batches(
     local: Path, remote: str, fmt: str, config: Mapping[str, Any]
 ) -> Generator[pa.RecordBatch, None, None]:
-    with local.open("rb") as source:
+    with bad_data_is_terminal(), local.open("rb") as source:
         yield from read_configured(source, fmt, remote, config)

@@ -6,7 +6,7 @@ account they are the account's, and a stream chooses only the `path` and how to 
 
 from typing import Any
 
-from headwater.connectors.formats import FORMAT_PROPERTIES
+from headwater.connectors.format_options import FORMAT_PROPERTIES
 from headwater.connectors.modified_since import INCREMENTAL_PROPERTY
 
 SPEC: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""File formats connectors share (file, http, sftp): bytes in, Arrow record batches out.
+"""File formats the file-reading connectors share (file, http, sftp): bytes in, Arrow record
+batches out. A malformed input is `BadData` (connectors report it as a `TerminalError`).
 
 CSV, TSV, NDJSON and Parquet stream in blocks, so memory stays bounded whatever the size.
 A JSON document is parsed whole (JSON has no record boundaries to stream by); its records
@@ -18,7 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from headwater.connectors.sdk import TerminalError
+from headwater.domain.errors import BadData
 
 FORMATS = ("csv", "tsv", "json", "ndjson", "parquet")
 BLOCK_SIZE = 4 << 20
@@ -43,22 +44,6 @@ _BY_MEDIA_TYPE = {
 }
 
 
-# The spec properties of every connector that reads files in these formats.
-FORMAT_PROPERTIES: dict[str, Any] = {
-    "format": {"enum": ["auto", *FORMATS], "default": "auto"},
-    "header": {
-        "type": "boolean",
-        "default": True,
-        "description": "CSV/TSV: the first line names the columns.",
-    },
-    "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
-    "records_path": {
-        "type": "string",
-        "description": "JSON: dotted path to the list of records (`data.items`).",
-    },
-}
-
-
 def format_of(name: str, wanted: str = "auto", media_type: str | None = None) -> str:
     """The format to read `name` as: `wanted` unless "auto", else by media type or suffix."""
     if wanted != "auto":
@@ -70,7 +55,7 @@ def format_of(name: str, wanted: str = "auto", media_type: str | None = None) ->
     suffixes = [s.lower() for s in PurePath(name).suffixes if s.lower() != ".gz"]
     found = _BY_SUFFIX.get(suffixes[-1]) if suffixes else None
     if found is None:
-        raise TerminalError(
+        raise BadData(
             f"cannot tell the format of {name!r}; set format to one of {', '.join(FORMATS)}"
         )
     return found
@@ -85,7 +70,7 @@ def read_batches(
     delimiter: str | None = None,
     records_path: str | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Record batches of `source` read as `fmt`; a malformed input is a TerminalError naming
+    """Record batches of `source` read as `fmt`; a malformed input is a BadData naming
     `name` and what was wrong."""
     try:
         if fmt in ("csv", "tsv"):
@@ -97,7 +82,7 @@ def read_batches(
         elif fmt == "parquet":
             yield from pq.ParquetFile(_seekable(source)).iter_batches(batch_size=BATCH_ROWS)
         else:
-            raise TerminalError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+            raise BadData(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     except (
         pa.ArrowInvalid,
         pa.ArrowNotImplementedError,
@@ -105,7 +90,7 @@ def read_batches(
         UnicodeError,
     ) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TerminalError(f"{name} is not valid {fmt}: {first_line}") from None
+        raise BadData(f"{name} is not valid {fmt}: {first_line}") from None
 
 
 def read_configured(
@@ -131,15 +116,13 @@ def records_at(document: Any, path: str | None, name: str = "the response") -> l
         elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
             node = node[int(step)]
         else:
-            raise TerminalError(
-                f"{name} has nothing at records_path {path!r} (stopped at {step!r})"
-            )
+            raise BadData(f"{name} has nothing at records_path {path!r} (stopped at {step!r})")
     if node is None:
         return []
     if isinstance(node, Mapping):
         return [node]  # a single record
     if not isinstance(node, list):
-        raise TerminalError(f"{name}: records_path {path!r} is not a list of records")
+        raise BadData(f"{name}: records_path {path!r} is not a list of records")
     return node
 
 
