@@ -30,7 +30,11 @@ from headwater.connectors import egress
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import HeadwaterError, NotFound
-from headwater.domain.ports import Clock
+from headwater.domain.ports.engines import CheckEngine
+from headwater.domain.ports.identity import TokenSigner
+from headwater.domain.ports.ingest import PartStaging
+from headwater.domain.ports.storage import DatasetStore
+from headwater.domain.ports.unit_of_work import Clock, UnitOfWorkFactory
 from headwater.domain.retries import RetryPolicy
 from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
@@ -38,58 +42,104 @@ from headwater.runtime.liveness import LIVENESS, liveness_loop
 from headwater.runtime.loop import Loop
 from headwater.runtime.scheduler import scheduler_loop
 from headwater.runtime.supervisor import Supervisor
-from headwater.services.accounts import Accounts
-from headwater.services.auth import Auth
-from headwater.services.checks import DatasetChecks
 from headwater.services.clock import SystemClock
-from headwater.services.committer import Committer
-from headwater.services.connector_runs import ConnectorRuns
-from headwater.services.container import Services
-from headwater.services.dataset_access import DatasetAccess
-from headwater.services.datasets import Datasets
-from headwater.services.executions import CancelSignals, Executions
-from headwater.services.groups import Groups
-from headwater.services.oauth import OAuth
-from headwater.services.pipeline_commits import PipelineCommits
-from headwater.services.pipeline_ingress import PipelineIngress
-from headwater.services.pipeline_query import PipelineQuery
-from headwater.services.pipeline_runs import PipelineRuns
-from headwater.services.pipelines import Pipelines
-from headwater.services.policies import Policies
-from headwater.services.positions import Positions
-from headwater.services.quality_gate import QualityGate
-from headwater.services.query import Query
-from headwater.services.recovery import Recovery
-from headwater.services.retries import ScheduledRetries
+from headwater.services.container import (
+    DatasetServices,
+    IdentityServices,
+    IngestServices,
+    PipelineServices,
+    Services,
+)
+from headwater.services.datasets.access import DatasetAccess
+from headwater.services.datasets.catalog import Datasets
+from headwater.services.datasets.checks import DatasetChecks
+from headwater.services.datasets.policies import Policies
+from headwater.services.datasets.positions import Positions
+from headwater.services.datasets.quality_gate import QualityGate
+from headwater.services.datasets.query import Query
+from headwater.services.datasets.table_commits import TableCommits
+from headwater.services.identity.auth import Auth
+from headwater.services.identity.groups import Groups
+from headwater.services.identity.oauth import OAuth
+from headwater.services.identity.tokens import Tokens
+from headwater.services.identity.users import Users
+from headwater.services.ingest.accounts import Accounts
+from headwater.services.ingest.committer import Committer
+from headwater.services.ingest.connector_runs import ConnectorRuns
+from headwater.services.ingest.executions import CancelSignals, Executions
+from headwater.services.ingest.recovery import Recovery
+from headwater.services.ingest.retries import ScheduledRetries
+from headwater.services.ingest.scheduler import Scheduler, SchedulerLimits
+from headwater.services.ingest.streams import Streams
+from headwater.services.ingest.uploads import Uploads
+from headwater.services.ingest.versions import Versions
+from headwater.services.pipelines.catalog import Pipelines
+from headwater.services.pipelines.commits import PipelineCommits
+from headwater.services.pipelines.ingress import PipelineIngress
+from headwater.services.pipelines.query import PipelineQuery
+from headwater.services.pipelines.runs import PipelineRuns
 from headwater.services.runners import Runners
-from headwater.services.scheduler import Scheduler, SchedulerLimits
-from headwater.services.streams import Streams
-from headwater.services.tokens import Tokens
-from headwater.services.uploads import Uploads
-from headwater.services.users import Users
-from headwater.services.versions import Versions
 from headwater.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The adapters the services are built over: what `compose` takes, so a test (or another
+    deployment) can hand it others."""
+
+    metadata: Engine  # the metadata database: migrated by `Runtime.open`, disposed at close
+    uow: UnitOfWorkFactory
+    store: DatasetStore
+    staging: PartStaging
+    query_engine: DuckDBQueryEngine
+    check_engine: CheckEngine
+    signer: TokenSigner
+    clock: Clock
+    registry: ConnectorRegistry
+    egress: EgressPolicy
 
 
 @dataclass
 class Runtime:
     settings: Settings
     services: Services
-    engine: Engine
+    ports: Ports
     executor: ThreadExecutor
     runners: Runners
-    registry: ConnectorRegistry = field(default_factory=ConnectorRegistry)
+    recovery: Recovery
     loops: list[Loop] = field(default_factory=list)  # background services, run by start()
     supervisor: Supervisor | None = None
-    query_engine: DuckDBQueryEngine | None = None  # its cached databases close with the runtime
+    opened: bool = False
+
+    @property
+    def registry(self) -> ConnectorRegistry:
+        return self.ports.registry
+
+    @property
+    def engine(self) -> Engine:
+        return self.ports.metadata
+
+    def open(self) -> None:
+        """The start step, before anything is served: bring the metadata database to the
+        newest schema, register this process as a runner, and settle what a dead process
+        left (executions mid-commit, staged parts nobody will commit). Once per runtime."""
+        if self.opened:
+            return
+        use_jemalloc()
+        egress.install_audit_hook()
+        migrate(self.ports.metadata)
+        self.runners.register()
+        self.recovery.run()
+        self.opened = True
 
     def start(self, background: bool = True) -> None:
-        """Start the background services: the liveness heartbeat, the scheduler and the
-        supervisor of continuous connectors. `background=False` starts the heartbeat only:
-        a request worker of `headwater serve --workers N`, whose scheduler and supervisor
-        run in the serving parent process once for all workers."""
+        """Open, then start the background services: the liveness heartbeat, the scheduler
+        and the supervisor of continuous connectors. `background=False` starts the heartbeat
+        only: a request worker of `headwater serve --workers N`, whose scheduler and
+        supervisor run in the serving parent process once for all workers."""
+        self.open()
         for loop in self.loops:
             if background or loop.name == LIVENESS:
                 loop.start()
@@ -102,10 +152,10 @@ class Runtime:
         for loop in self.loops:
             loop.stop()
         self.executor.shutdown(wait=True)
-        self.runners.retire()
-        if self.query_engine is not None:
-            self.query_engine.close()
-        self.engine.dispose()
+        if self.opened:
+            self.runners.retire()
+        self.ports.query_engine.close()
+        self.ports.metadata.dispose()
 
 
 def use_jemalloc() -> None:
@@ -137,35 +187,50 @@ def egress_policy(settings: Settings) -> EgressPolicy:
     )
 
 
-def build_runtime(
+def open_ports(
     settings: Settings, registry: ConnectorRegistry | None = None, clock: Clock | None = None
-) -> Runtime:
-    """Create the data dir, migrate the metadata, wire every service, settle interrupted work.
-    `clock` is for tests that move time by hand; the scheduler loop always sleeps real time."""
-    use_jemalloc()
+) -> Ports:
+    """The adapters over the settings: the data directories, the metadata engine (no
+    connection yet), the key files (read, or made on a first start), the connectors'
+    entry points. `clock` is for tests that move time by hand."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.datasets_dir.mkdir(parents=True, exist_ok=True)
     engine = create_metadata_engine(settings.metadata_url, settings.api_threads)
-    migrate(engine)
     box = FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key")
-    uow = SqlUnitOfWorkFactory(engine, box)
-    clock = clock or SystemClock()
-    store = DeltaDatasetStore(
-        settings.datasets_dir,
-        settings.faults.pause_before_commit_log,
-        settings.faults.pause_after_commit_log,
+    return Ports(
+        metadata=engine,
+        uow=SqlUnitOfWorkFactory(engine, box),
+        store=DeltaDatasetStore(
+            settings.datasets_dir,
+            settings.faults.pause_before_commit_log,
+            settings.faults.pause_after_commit_log,
+        ),
+        staging=ParquetPartStaging(settings.staging_dir, settings.upload_decode_slots),
+        query_engine=DuckDBQueryEngine(
+            settings.query, settings.data_dir / "cache", hidden_roots=[settings.data_dir]
+        ),
+        check_engine=DuckDBCheckEngine(settings.query, settings.checks.time_limit_seconds),
+        signer=JwtSigner.from_settings(
+            settings.oauth_signing_key, settings.data_dir / "oauth-signing.key"
+        ),
+        clock=clock or SystemClock(),
+        registry=registry
+        or ConnectorRegistry.from_entry_points(options=settings.options_for_connectors()),
+        egress=egress_policy(settings),
     )
-    staging = ParquetPartStaging(settings.staging_dir, settings.upload_decode_slots)
-    registry = registry or ConnectorRegistry.from_entry_points(
-        options=settings.options_for_connectors()
-    )
-    policy = egress_policy(settings)
-    egress.install_audit_hook()
+
+
+def compose(settings: Settings, ports: Ports) -> Runtime:
+    """Every service, wired over `ports`: no I/O here (nothing is read, written or
+    connected); `Runtime.open` is the step that touches the database."""
+    uow, store, clock, staging = ports.uow, ports.store, ports.clock, ports.staging
+    registry, policy = ports.registry, ports.egress
     runners = Runners(uow, clock, timedelta(seconds=settings.runner.lease_seconds))
-    runners.register()
     me = runners.me.id
     cancels = CancelSignals()
-    datasets = Datasets(uow, store, clock)
+    positions = Positions(uow, store)
+    tables = TableCommits(uow, store, clock, positions)
+    datasets = Datasets(uow, store, clock, tables)
     retries = ScheduledRetries(
         RetryPolicy(
             max_retries=settings.scheduler.retry_max,
@@ -173,10 +238,8 @@ def build_runtime(
             max_delay_seconds=settings.scheduler.retry_max_delay_seconds,
         )
     )
-    check_engine = DuckDBCheckEngine(settings.query, settings.checks.time_limit_seconds)
-    gate = QualityGate(uow, store, check_engine, clock, datasets)
-    positions = Positions(uow, store)
-    committer = Committer(uow, store, clock, datasets, me, retries, gate, positions)
+    gate = QualityGate(uow, store, ports.check_engine, clock, tables)
+    committer = Committer(uow, store, clock, tables, me, retries, gate)
     executions = Executions(uow, clock, staging, None, cancels, me)
     runs = ConnectorRuns(
         uow,
@@ -195,10 +258,8 @@ def build_runtime(
         positions,
     )
     executor = ThreadExecutor(runs, workers=settings.executor_workers)
-    query_engine = DuckDBQueryEngine(
-        settings.query, settings.data_dir / "cache", hidden_roots=[settings.data_dir]
-    )
-    pipeline_commits = PipelineCommits(store, datasets, positions)
+    executions.dispatcher = executor
+    pipeline_commits = PipelineCommits(store, tables, positions)
     supervisor = Supervisor(
         PipelineRuns(uow, clock),
         pipeline_commits,
@@ -207,60 +268,67 @@ def build_runtime(
         tuple(settings.options_for_connectors()["file"]["allowed_dirs"]),
         policy,
     )
-    executions.dispatcher = executor
     scheduler = Scheduler(
         uow, clock, me, executor, SchedulerLimits(keep_ticks=settings.scheduler.keep_ticks)
     )
     uploads = Uploads(uow, clock, staging, committer, executions)
+    query_engine = ports.query_engine
     services = Services(
-        auth=Auth(uow, clock),
-        users=Users(uow, clock),
-        groups=Groups(uow, clock),
-        tokens=Tokens(uow, clock),
-        datasets=datasets,
-        dataset_access=DatasetAccess(uow),
-        query=Query(uow, store, query_engine),
-        accounts=Accounts(uow, clock, registry, policy),
-        streams=Streams(uow, clock, registry, policy),
-        executions=executions,
-        uploads=uploads,
-        versions=Versions(uow, store, clock, committer, uploads, me, positions),
-        committer=committer,
-        connector_runs=runs,
-        connectors=registry,
-        scheduler=scheduler,
-        oauth=OAuth(
-            uow,
-            clock,
-            JwtSigner.from_settings(
-                settings.oauth_signing_key, settings.data_dir / "oauth-signing.key"
-            ),
-            settings.oauth_token_ttl_seconds,
+        identity=IdentityServices(
+            auth=Auth(uow, clock),
+            users=Users(uow, clock),
+            groups=Groups(uow, clock),
+            tokens=Tokens(uow, clock),
+            oauth=OAuth(uow, clock, ports.signer, settings.oauth_token_ttl_seconds),
         ),
-        policies=Policies(uow),
-        pipelines=Pipelines(uow, clock, query_engine, store),
-        pipeline_ingress=PipelineIngress(
-            uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
+        datasets=DatasetServices(
+            catalog=datasets,
+            access=DatasetAccess(uow),
+            query=Query(uow, store, query_engine),
+            policies=Policies(uow),
+            checks=DatasetChecks(uow, clock, ports.check_engine),
         ),
-        pipeline_query=PipelineQuery(uow, store, query_engine),
-        checks=DatasetChecks(uow, clock, check_engine),
+        ingest=IngestServices(
+            accounts=Accounts(uow, clock, registry, policy),
+            streams=Streams(uow, clock, registry, policy),
+            executions=executions,
+            uploads=uploads,
+            committer=committer,
+            connector_runs=runs,
+            connectors=registry,
+            scheduler=scheduler,
+            versions=Versions(uow, store, clock, committer, uploads, tables, me),
+        ),
+        pipelines=PipelineServices(
+            catalog=Pipelines(uow, clock, query_engine, store),
+            ingress=PipelineIngress(uow, pipeline_commits, settings.pipelines.ingress_wait_seconds),
+            query=PipelineQuery(uow, store, query_engine),
+        ),
     )
     recovery = Recovery(uow, clock, staging, committer, runners)
-    recovery.run()
     loops = [liveness_loop(runners, recovery, settings.runner.heartbeat_seconds)]
     if settings.scheduler.enabled:
         loops.append(scheduler_loop(scheduler, settings.scheduler.poll_seconds))
     return Runtime(
         settings=settings,
         services=services,
-        engine=engine,
+        ports=ports,
         executor=executor,
         runners=runners,
-        registry=registry,
+        recovery=recovery,
         loops=loops,
         supervisor=supervisor,
-        query_engine=query_engine,
     )
+
+
+def build_runtime(
+    settings: Settings, registry: ConnectorRegistry | None = None, clock: Clock | None = None
+) -> Runtime:
+    """`compose` over `open_ports`, opened: migrated, registered, recovered; the background
+    services start with `Runtime.start`."""
+    runtime = compose(settings, open_ports(settings, registry, clock))
+    runtime.open()
+    return runtime
 
 
 @contextmanager

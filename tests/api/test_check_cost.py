@@ -78,7 +78,7 @@ def limited_admin(settings: Settings) -> Iterator[Api]:
     """The app with a time limit on checks no real pass can keep."""
     limited = settings.model_copy(update={"checks": CheckSettings(time_limit_seconds=1e-6)})
     runtime = build_runtime(limited)
-    runtime.services.auth.ensure_admin(limited.admin_token)
+    runtime.services.identity.auth.ensure_admin(limited.admin_token)
     try:
         with TestClient(build_app(runtime)) as client:
             yield Api(client, ADMIN_TOKEN)

@@ -180,7 +180,7 @@ def broken_plugin_runtime(
     """A plug-in installed the way pip would whose module does not import."""
     registry = registry_with_a_broken_plugin(settings, tmp_path, monkeypatch)
     runtime = build_runtime(settings, registry)
-    runtime.services.auth.ensure_admin(ADMIN_TOKEN)
+    runtime.services.identity.auth.ensure_admin(ADMIN_TOKEN)
     yield runtime
     runtime.close()
 

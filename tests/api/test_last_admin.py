@@ -16,7 +16,7 @@ from headwater.adapters.secrets.fernet_box import FernetSecretBox
 from headwater.bootstrap import Runtime
 from headwater.domain.errors import Conflict
 from headwater.domain.users import Principal
-from headwater.services.admin_access import keeps_admin_access
+from headwater.services.identity.admin_access import keeps_admin_access
 from tests.api.conftest import Api
 from tests.api.test_public_oauth import bearer, new_client, token_for
 
@@ -148,7 +148,7 @@ def test_two_revocations_racing_cannot_both_take_the_last_tokens(
     see A gone, and refuse."""
     spare = admin.post("/api/data/v1/accesstokens", json={"name": "spare"}).json()
     (first,) = [t for t in _token_ids(admin) if t != spare["id"]]
-    principal = runtime.services.auth.authenticate(spare["token"])
+    principal = runtime.services.identity.auth.authenticate(spare["token"])
     uow_factory = SqlUnitOfWorkFactory(
         runtime.engine,
         FernetSecretBox.from_settings(settings.secret_key, settings.data_dir / "secret.key"),
@@ -157,7 +157,7 @@ def test_two_revocations_racing_cannot_both_take_the_last_tokens(
 
     def revoke_spare(actor: Principal) -> None:
         try:
-            runtime.services.tokens.revoke(actor, spare["id"])
+            runtime.services.identity.tokens.revoke(actor, spare["id"])
             outcome["second"] = "revoked"
         except Conflict as exc:
             outcome["second"] = exc.code

@@ -52,7 +52,7 @@ def connector() -> LocalCsvConnector:
 def start_runtime(settings: Settings, clock: HandClock, connector: LocalCsvConnector) -> Runtime:
     runtime = build_runtime(settings, clock=clock)
     runtime.registry.register("localcsv", lambda: connector)
-    runtime.services.auth.ensure_admin(ADMIN_TOKEN)
+    runtime.services.identity.auth.ensure_admin(ADMIN_TOKEN)
     return runtime
 
 
@@ -122,11 +122,11 @@ def test_each_tick_starts_one_scheduled_run_and_get_shows_the_next(
     assert created["scheduleState"] == "ACTIVE"
     assert created["nextRunAt"] == "2026-06-01T12:01:00Z"
 
-    assert runtime.services.scheduler.run_due() == []  # not due yet
+    assert runtime.services.ingest.scheduler.run_due() == []  # not due yet
     clock.advance(60)
-    started = runtime.services.scheduler.run_due()
+    started = runtime.services.ingest.scheduler.run_due()
     assert len(started) == 1
-    assert runtime.services.scheduler.run_due() == []  # the same tick is not claimed twice
+    assert runtime.services.ingest.scheduler.run_due() == []  # the same tick is not claimed twice
     [run] = settle(api, created["id"])
     assert run["executionId"] == started[0]
     assert run["runType"] == "AUTOMATED"
@@ -150,10 +150,10 @@ def test_a_tick_during_a_slow_run_is_skipped_and_recorded(
         config={"batch_rows": 10, "pause_seconds": 0.3},
     )
     clock.advance(1)
-    [slow] = runtime.services.scheduler.run_due()
+    [slow] = runtime.services.ingest.scheduler.run_due()
     for _ in range(3):
         clock.advance(1)
-        assert runtime.services.scheduler.run_due() == []
+        assert runtime.services.ingest.scheduler.run_due() == []
     recorded = ticks(api, created["id"])
     assert [t["outcome"] for t in recorded] == ["SKIPPED", "SKIPPED", "SKIPPED", "STARTED"]
     assert all(t["executionId"] == slow for t in recorded)
@@ -170,15 +170,15 @@ def test_after_downtime_one_catch_up_run_then_the_normal_cadence(
     created = make_stream(api, source, schedule={"cron": "0 */5 * * * ?"})  # every 5 minutes
     assert created["nextRunAt"] == "2026-06-01T12:05:00Z"
     clock.advance(3 * 3600)  # three hours without a scheduler: 36 ticks missed
-    assert len(runtime.services.scheduler.run_due()) == 1
-    assert runtime.services.scheduler.run_due() == []
+    assert len(runtime.services.ingest.scheduler.run_due()) == 1
+    assert runtime.services.ingest.scheduler.run_due() == []
     settle(api, created["id"])
     [tick] = ticks(api, created["id"])
     assert tick["catchUp"] is True
     assert tick["dueAt"] == datetime(2026, 6, 1, 12, 5, tzinfo=UTC).timestamp()
     assert stream(api, created["id"])["nextRunAt"] == "2026-06-01T15:05:00Z"
     clock.advance(5 * 60)
-    assert len(runtime.services.scheduler.run_due()) == 1
+    assert len(runtime.services.ingest.scheduler.run_due()) == 1
     settle(api, created["id"])
     assert [t["catchUp"] for t in ticks(api, created["id"])] == [False, True]
 
@@ -196,7 +196,7 @@ def test_pause_and_resume_through_put(
     assert paused.json()["scheduleState"] == "PAUSED"
     assert paused.json()["nextRunAt"] is None
     clock.advance(3600)
-    assert runtime.services.scheduler.run_due() == []
+    assert runtime.services.ingest.scheduler.run_due() == []
     resumed = api.put(f"/api/data/v1/streams/{created['id']}", json={"scheduleActive": True})
     assert resumed.json()["scheduleState"] == "ACTIVE"
     # The hour spent paused is not caught up: the next tick is the first after now.
@@ -225,7 +225,7 @@ def test_a_failed_scheduled_run_is_retried_with_backoff_then_given_up(
     )
     connector.failures.extend(["terminal"] * 3)
     clock.advance(3600)
-    [first] = runtime.services.scheduler.run_due()
+    [first] = runtime.services.ingest.scheduler.run_due()
     settle(api, created["id"])
     pending = stream(api, created["id"])["pendingRetry"]
     assert pending["executionId"] == first
@@ -233,17 +233,17 @@ def test_a_failed_scheduled_run_is_retried_with_backoff_then_given_up(
     assert datetime.fromisoformat(pending["at"]).timestamp() == pytest.approx(failed_at + 30)
 
     clock.advance(29)
-    assert runtime.services.scheduler.run_due() == []  # not yet: 30 s after the failure
+    assert runtime.services.ingest.scheduler.run_due() == []  # not yet: 30 s after the failure
     clock.advance(2)
-    [second] = runtime.services.scheduler.run_due()
+    [second] = runtime.services.ingest.scheduler.run_due()
     settle(api, created["id"])
     clock.advance(59)  # the second retry waits twice as long
-    assert runtime.services.scheduler.run_due() == []
+    assert runtime.services.ingest.scheduler.run_due() == []
     clock.advance(2)
-    [third] = runtime.services.scheduler.run_due()
+    [third] = runtime.services.ingest.scheduler.run_due()
     settle(api, created["id"])
     clock.advance(3000)
-    assert runtime.services.scheduler.run_due() == []  # two retries were the budget
+    assert runtime.services.ingest.scheduler.run_due() == []  # two retries were the budget
     by_id = {e["executionId"]: e for e in executions(api, created["id"])}
     assert [by_id[e]["currentState"] for e in (first, second, third)] == ["ERROR"] * 3
     assert [by_id[e]["retryExecution"] for e in (first, second, third)] == [None, first, second]
@@ -259,10 +259,10 @@ def test_a_retry_that_succeeds_and_a_manual_failure_is_not_retried(
     created = make_stream(api, source, schedule={"cron": "0 0 * * * ?"})
     connector.failures.append("terminal")
     clock.advance(3600)
-    runtime.services.scheduler.run_due()
+    runtime.services.ingest.scheduler.run_due()
     settle(api, created["id"])
     clock.advance(61)  # the default first delay is 60 s
-    [retry] = runtime.services.scheduler.run_due()
+    [retry] = runtime.services.ingest.scheduler.run_due()
     [done, failed] = settle(api, created["id"])
     assert (done["executionId"], done["currentState"]) == (retry, "SUCCESS")
     assert done["retryExecution"] == failed["executionId"]
@@ -315,7 +315,7 @@ def test_two_runtimes_racing_for_the_same_ticks_claim_each_once(
 
                 def race(runtime: Runtime, gate: threading.Barrier = gate) -> None:
                     gate.wait()
-                    claimed.extend(runtime.services.scheduler.run_due())
+                    claimed.extend(runtime.services.ingest.scheduler.run_due())
 
                 racers = [threading.Thread(target=race, args=(r,)) for r in (first, second)]
                 for racer in racers:

@@ -38,7 +38,7 @@ def runtime(
     runtime = build_runtime(
         settings, registry_with_a_broken_plugin(settings, tmp_path, monkeypatch)
     )
-    runtime.services.auth.ensure_admin(ADMIN_TOKEN)
+    runtime.services.identity.auth.ensure_admin(ADMIN_TOKEN)
     yield runtime
     runtime.close()
 

@@ -16,7 +16,7 @@ from deltalake import DeltaTable
 from headwater.adapters.datasets.delta_store import DeltaDatasetStore
 from headwater.domain.datasets import Column, ColumnType, UpdateMethod
 from headwater.domain.errors import BadData
-from headwater.domain.ports import StagedFile
+from headwater.domain.ports.storage import StagedFile
 from headwater.tabular.types import arrow_schema
 
 COLUMNS = [Column("k", ColumnType.LONG), Column("v", ColumnType.STRING)]

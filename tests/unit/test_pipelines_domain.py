@@ -16,7 +16,7 @@ from headwater.domain.pipelines import (
     connector_active,
     ready_to_start,
 )
-from headwater.services.pipeline_program import parse_sql, render_sql
+from headwater.services.pipelines.program import parse_sql, render_sql
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

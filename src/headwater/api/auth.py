@@ -41,7 +41,7 @@ def token_from(request: Request) -> str | None:
 def current_principal(
     request: Request, _: Annotated[str | None, Depends(_developer_token)] = None
 ) -> Principal:
-    return services(request).auth.authenticate(token_from(request))
+    return services(request).identity.auth.authenticate(token_from(request))
 
 
 async def caller_token(

@@ -22,7 +22,7 @@ from fastapi import Query
 from pydantic import AfterValidator, Field, WithJsonSchema
 
 from headwater.domain.errors import InvalidInput, NotFound
-from headwater.services.uploads import MAX_PART_ID
+from headwater.services.ingest.uploads import MAX_PART_ID
 
 MAX_INT = 2**31 - 1
 

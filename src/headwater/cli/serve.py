@@ -43,7 +43,7 @@ def serve(
         overrides["workers"] = workers
     settings = Settings(**overrides)
     runtime = build_runtime(settings)
-    first = runtime.services.auth.ensure_admin(settings.admin_token)
+    first = runtime.services.identity.auth.ensure_admin(settings.admin_token)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Headwater on {url}  (data in {settings.data_dir.resolve()})")
     if first.generated_token:
@@ -51,7 +51,7 @@ def serve(
         typer.echo(f"    {first.generated_token}")
     elif first.created:
         typer.echo("First start: created user 'admin' with HEADWATER_ADMIN_TOKEN.")
-    elif runtime.services.auth.admin_access_lost():
+    elif runtime.services.identity.auth.admin_access_lost():
         # HEADWATER_ADMIN_TOKEN is for the first start only: a token revoked on purpose (say,
         # leaked) must not come back because the variable is still set.
         typer.echo(

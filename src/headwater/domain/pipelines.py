@@ -282,7 +282,7 @@ class Pipeline:
     version: int = 1
     configured_by: int | None = None  # who last set the program (None: the owner)
     # What the last program change did to each table that had a dataset: see
-    # `services/pipelines.py` and docs/schema-policy.md. Empty when nothing changed.
+    # `services/pipelines/catalog.py` and docs/schema-policy.md. Empty when nothing changed.
     schema_changes: dict[str, Any] = field(default_factory=dict)
 
     @property

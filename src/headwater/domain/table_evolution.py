@@ -2,7 +2,7 @@
 
 `compare` sets the dataset's columns (and the table's primary key as it was declared) beside
 the table's new declaration. The table's schema policy then decides (see
-`services/pipelines.py`):
+`services/pipelines/catalog.py`):
 
 - EVOLVE and IGNORE_NEW (the program is the user's own declaration): a change that only adds
   columns (nullable: a pipeline table's columns always are) and/or widens types the way

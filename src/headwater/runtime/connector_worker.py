@@ -28,7 +28,7 @@ from headwater.runtime.continuous.source import (
     SourceContext,
     SourceFactory,
 )
-from headwater.services.pipeline_commits import PipelineCommits
+from headwater.services.pipelines.commits import PipelineCommits
 from headwater.settings import PipelineSettings
 from headwater.tabular.record_formats import Changes, RecordFormat
 from headwater.tabular.types import arrow_schema

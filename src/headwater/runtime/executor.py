@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from headwater.services.connector_runs import ConnectorRuns
+from headwater.services.ingest.connector_runs import ConnectorRuns
 
 log = logging.getLogger(__name__)
 

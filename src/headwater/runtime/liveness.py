@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 from headwater.runtime.loop import Loop
-from headwater.services.recovery import Recovery
+from headwater.services.ingest.recovery import Recovery
 from headwater.services.runners import Runners
 
 LIVENESS = "headwater-liveness"

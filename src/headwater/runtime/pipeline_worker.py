@@ -17,8 +17,8 @@ from headwater.domain.pipelines import ConnectorState, DesiredStatus, Pipeline
 from headwater.runtime.connector_worker import ConnectorWorker
 from headwater.runtime.continuous.guarded import guarded_factory
 from headwater.runtime.continuous.source import SourceFactory
-from headwater.services.pipeline_commits import PipelineCommits
-from headwater.services.pipeline_runs import PipelineRuns
+from headwater.services.pipelines.commits import PipelineCommits
+from headwater.services.pipelines.runs import PipelineRuns
 from headwater.settings import PipelineSettings
 
 log = logging.getLogger(__name__)

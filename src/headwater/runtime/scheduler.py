@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from headwater.runtime.loop import Loop
 from headwater.services.clock import SystemClock
-from headwater.services.scheduler import Scheduler
+from headwater.services.ingest.scheduler import Scheduler
 
 SOONEST = 0.01  # seconds: never spin
 

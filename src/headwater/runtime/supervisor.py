@@ -22,8 +22,8 @@ from headwater.domain.egress import EgressPolicy
 from headwater.domain.pipelines import Pipeline, RuntimeStatus
 from headwater.runtime.continuous.source import SourceFactory
 from headwater.runtime.pipeline_worker import PipelineWorker
-from headwater.services.pipeline_commits import PipelineCommits
-from headwater.services.pipeline_runs import PipelineRuns
+from headwater.services.pipelines.commits import PipelineCommits
+from headwater.services.pipelines.runs import PipelineRuns
 from headwater.settings import PipelineSettings
 
 log = logging.getLogger(__name__)

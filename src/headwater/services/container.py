@@ -1,54 +1,84 @@
-"""All use cases, built once by `headwater.bootstrap` and handed to the API and runtime."""
+"""All use cases, by area, built once by `headwater.bootstrap` and handed to the API and
+runtime: `services.identity.users`, `services.ingest.streams`, `services.pipelines.catalog`..."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from headwater.connectors.registry import ConnectorRegistry
-from headwater.services.accounts import Accounts
-from headwater.services.auth import Auth
-from headwater.services.checks import DatasetChecks
-from headwater.services.committer import Committer
-from headwater.services.connector_runs import ConnectorRuns
-from headwater.services.dataset_access import DatasetAccess
-from headwater.services.datasets import Datasets
-from headwater.services.executions import Executions
-from headwater.services.groups import Groups
-from headwater.services.oauth import OAuth
-from headwater.services.pipeline_ingress import PipelineIngress
-from headwater.services.pipeline_query import PipelineQuery
-from headwater.services.pipelines import Pipelines
-from headwater.services.policies import Policies
-from headwater.services.query import Query
-from headwater.services.scheduler import Scheduler
-from headwater.services.streams import Streams
-from headwater.services.tokens import Tokens
-from headwater.services.uploads import Uploads
-from headwater.services.users import Users
-from headwater.services.versions import Versions
+from headwater.services.datasets.access import DatasetAccess
+from headwater.services.datasets.catalog import Datasets
+from headwater.services.datasets.checks import DatasetChecks
+from headwater.services.datasets.policies import Policies
+from headwater.services.datasets.query import Query
+from headwater.services.identity.auth import Auth
+from headwater.services.identity.groups import Groups
+from headwater.services.identity.oauth import OAuth
+from headwater.services.identity.tokens import Tokens
+from headwater.services.identity.users import Users
+from headwater.services.ingest.accounts import Accounts
+from headwater.services.ingest.committer import Committer
+from headwater.services.ingest.connector_runs import ConnectorRuns
+from headwater.services.ingest.executions import Executions
+from headwater.services.ingest.scheduler import Scheduler
+from headwater.services.ingest.streams import Streams
+from headwater.services.ingest.uploads import Uploads
+from headwater.services.ingest.versions import Versions
+from headwater.services.pipelines.catalog import Pipelines
+from headwater.services.pipelines.ingress import PipelineIngress
+from headwater.services.pipelines.query import PipelineQuery
 
 
 @dataclass(frozen=True)
-class Services:
+class IdentityServices:
+    """Who is calling, and who may do what."""
+
     auth: Auth
     users: Users
     groups: Groups
     tokens: Tokens
-    datasets: Datasets
-    dataset_access: DatasetAccess
+    oauth: OAuth
+
+
+@dataclass(frozen=True)
+class DatasetServices:
+    """Datasets: their metadata, permissions, row policies, queries and quality checks."""
+
+    catalog: Datasets
+    access: DatasetAccess
     query: Query
+    policies: Policies
+    checks: DatasetChecks
+
+
+@dataclass(frozen=True)
+class IngestServices:
+    """Data in by executions: accounts, streams, uploads, connector runs, the scheduler, and
+    restores of older versions."""
+
     accounts: Accounts
     streams: Streams
     executions: Executions
     uploads: Uploads
-    versions: Versions
     committer: Committer
     connector_runs: ConnectorRuns
     connectors: ConnectorRegistry
     scheduler: Scheduler
-    oauth: OAuth
-    policies: Policies
-    pipelines: Pipelines
-    pipeline_ingress: PipelineIngress
-    pipeline_query: PipelineQuery
-    checks: DatasetChecks
+    versions: Versions  # the list, and restores (a restore is an execution)
+
+
+@dataclass(frozen=True)
+class PipelineServices:
+    """Feldera-style pipelines: their definitions, ingress and ad-hoc queries."""
+
+    catalog: Pipelines
+    ingress: PipelineIngress
+    query: PipelineQuery
+
+
+@dataclass(frozen=True)
+class Services:
+    identity: IdentityServices
+    datasets: DatasetServices
+    ingest: IngestServices
+    pipelines: PipelineServices

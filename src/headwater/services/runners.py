@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from headwater.domain.ports import Clock, UnitOfWorkFactory
+from headwater.domain.ports.unit_of_work import Clock, UnitOfWorkFactory
 from headwater.domain.runners import Runner
 
 Gone = Callable[[str | None], bool]

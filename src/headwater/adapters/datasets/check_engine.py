@@ -48,7 +48,8 @@ from headwater.domain.checks import (
 )
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import TimeLimitExceeded
-from headwater.domain.ports import CheckJob, SplitLoad, StagedFile
+from headwater.domain.ports.engines import CheckJob, SplitLoad
+from headwater.domain.ports.storage import StagedFile
 from headwater.settings import QuerySettings
 from headwater.tabular.types import arrow_schema
 

@@ -29,7 +29,7 @@ from deltalake.transaction import AddAction, create_table_with_add_actions
 from headwater.adapters.datasets import delta_versions
 from headwater.domain.datasets import Column, UpdateMethod
 from headwater.domain.errors import BadData, Conflict, InvalidInput, NotFound
-from headwater.domain.ports import CommitResult, StagedFile, TaggedCommit
+from headwater.domain.ports.storage import CommitResult, StagedFile, TaggedCommit
 from headwater.domain.versions import DataVersion, VersionSnapshot
 from headwater.tabular.conform import conform
 from headwater.tabular.types import arrow_schema, columns_from_arrow

@@ -33,7 +33,7 @@ from headwater.adapters.datasets.sql_text import quote_identifier, sql_type, str
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.errors import DatasetChanged, InvalidQuery
 from headwater.domain.policies import RowFilter
-from headwater.domain.ports import QueryResult, QueryTable, QueryView
+from headwater.domain.ports.engines import QueryResult, QueryTable, QueryView
 from headwater.settings import QuerySettings
 
 VIEW = "__dataset"

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from headwater.domain.columns import ColumnType
 from headwater.domain.datasets import Column
 from headwater.domain.errors import BadData
-from headwater.domain.ports import StagedPart
+from headwater.domain.ports.ingest import StagedPart
 from headwater.domain.schema_policy import DEFAULT_POLICY, Incoming, SchemaPolicy, plan
 from headwater.tabular.conform import conform
 from headwater.tabular.csv_stream import TimestampsNeedText, iter_csv_batches, read_header

@@ -285,8 +285,9 @@ dataset_checks = sa.Table(
 
 # The committed position of each stream (tag `headwater.stream`) and pipeline connector
 # (`headwater.connector`) on a dataset, with the Delta version that holds it: a copy of what
-# that commit's metadata says, read in O(1) when a run starts (`services/positions.py`). The
-# Delta log stays the truth: a row it contradicts is rebuilt from it.
+# that commit's metadata says, read in O(1) when a run starts
+# (`services/datasets/positions.py`). The Delta log stays the truth: a row it contradicts is
+# rebuilt from it.
 positions = sa.Table(
     "positions",
     metadata,

@@ -52,7 +52,7 @@ def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
 @router.post("/api/data/v1/accounts", status_code=status.HTTP_201_CREATED)
 def create_account(body: JsonBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     body = _object(body)
-    account = services.accounts.create(
+    account = services.ingest.accounts.create(
         caller,
         _text(body, "name"),
         body.get("displayName"),
@@ -72,12 +72,12 @@ def create_account(body: JsonBody, caller: Caller, services: ServicesDep) -> dic
 
 @router.get("/api/data/v1/accounts")
 def list_accounts(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
-    return [account_json(a) for a in services.accounts.visible(caller)]
+    return [account_json(a) for a in services.ingest.accounts.visible(caller)]
 
 
 @router.get("/api/data/v1/accounts/{account_id}")
 def get_account(account_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return account_json(services.accounts.get(caller, account_id))
+    return account_json(services.ingest.accounts.get(caller, account_id))
 
 
 @router.put("/api/data/v1/accounts/{account_id}")
@@ -86,7 +86,7 @@ def update_account(
 ) -> dict[str, Any]:
     body = _object(body)
     raw = body.get("configurations", body.get("configuration"))
-    account = services.accounts.update(
+    account = services.ingest.accounts.update(
         caller,
         account_id,
         body.get("displayName"),
@@ -97,7 +97,7 @@ def update_account(
 
 @router.delete("/api/data/v1/accounts/{account_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_account(account_id: Id, caller: Caller, services: ServicesDep) -> Response:
-    services.accounts.delete(caller, account_id)
+    services.ingest.accounts.delete(caller, account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -112,7 +112,7 @@ def share_account(
     grants = [_grant(p) for p in permissions if isinstance(p, dict) and "id" in p]
     if not grants:
         raise InvalidInput("permissions must list {type, id, accessLevel}", field="permissions")
-    services.accounts.share(caller, account_id, grants)
+    services.ingest.accounts.share(caller, account_id, grants)
     return {}
 
 
@@ -133,5 +133,5 @@ def revoke_account(
     services: ServicesDep,
 ) -> dict[str, Any]:
     grant = Grant(PrincipalType.parse(principal_type), principal_id, AccessLevel.CAN_VIEW)
-    services.accounts.revoke(caller, account_id, grant)
+    services.ingest.accounts.revoke(caller, account_id, grant)
     return {}

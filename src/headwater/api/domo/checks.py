@@ -82,7 +82,7 @@ def checks_json(check_set: CheckSet) -> dict[str, Any]:
 
 @router.get("/api/data/v3/datasources/{dataset_id}/checks")
 def get_checks(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return checks_json(services.checks.get(caller, dataset_id))
+    return checks_json(services.datasets.checks.get(caller, dataset_id))
 
 
 @router.put("/api/data/v3/datasources/{dataset_id}/checks")
@@ -97,4 +97,4 @@ def put_checks(
             field="checks",
         )
     specs = [c.spec() for c in body.checks]
-    return checks_json(services.checks.put(caller, dataset_id, body.onFailure, specs))
+    return checks_json(services.datasets.checks.put(caller, dataset_id, body.onFailure, specs))

@@ -22,8 +22,8 @@ from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import Stream, parse_update_method
-from headwater.services.dataset_access import AccessEntry
-from headwater.services.datasets import DatasetChanges, DatasetView
+from headwater.services.datasets.access import AccessEntry
+from headwater.services.datasets.catalog import DatasetChanges, DatasetView
 
 router = APIRouter(tags=["datasets"])
 
@@ -179,7 +179,7 @@ def access_json(entries: list[AccessEntry]) -> dict[str, Any]:
 def create_datasource(
     body: DatasourceCreate, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
-    view = services.datasets.create(
+    view = services.datasets.catalog.create(
         caller, body.name, body.description, columns_in(body.schema_), tags_in(body.tags)
     )
     return datasource_json(view)
@@ -189,7 +189,7 @@ def create_datasource(
 def create_datasource_v2(
     body: DatasourceCreateV2, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
-    view = services.datasets.create(
+    view = services.datasets.catalog.create(
         caller, body.dataSourceName, body.description, columns_in(body.schema_)
     )
     return {
@@ -205,7 +205,7 @@ def list_datasources(
     page: PageDep,
     nameLike: str | None = None,
 ) -> list[dict[str, Any]]:
-    views = services.datasets.page(caller, page.limit, page.offset, nameLike or None)
+    views = services.datasets.catalog.page(caller, page.limit, page.offset, nameLike or None)
     return [datasource_json(v) for v in views]
 
 
@@ -221,9 +221,9 @@ async def get_datasource(
     # A hot read: authentication and the read share one thread call (a `Caller` dependency
     # would be a second hop into the pool).
     def work() -> dict[str, Any]:
-        caller = services.auth.authenticate(token)
+        caller = services.identity.auth.authenticate(token)
         parts = requested_parts(part, requestedParts, includeAllDetails)
-        return datasource_json(services.datasets.get(caller, dataset_id), parts)
+        return datasource_json(services.datasets.catalog.get(caller, dataset_id), parts)
 
     return await anyio.to_thread.run_sync(work)
 
@@ -239,7 +239,7 @@ def update_datasource(
         tags=tags_in(body.tags),
         columns=columns_in(body.schema_),
     )
-    return datasource_json(services.datasets.update(caller, dataset_id, changes))
+    return datasource_json(services.datasets.catalog.update(caller, dataset_id, changes))
 
 
 @router.post("/api/data/ui/v3/datasources/{dataset_id}/tags", include_in_schema=False)
@@ -249,7 +249,7 @@ def set_tags(
     services: ServicesDep,
     tags: list[str] = Body(...),  # noqa: B008 - FastAPI's idiom
 ) -> dict[str, Any]:
-    view = services.datasets.update(caller, dataset_id, DatasetChanges(tags=tags))
+    view = services.datasets.catalog.update(caller, dataset_id, DatasetChanges(tags=tags))
     return datasource_json(view)
 
 
@@ -257,7 +257,7 @@ def set_tags(
 def delete_datasource(
     dataset_id: str, caller: Caller, services: ServicesDep, deleteMethod: str = "soft"
 ) -> Response:
-    services.datasets.delete(caller, dataset_id, hard=deleteMethod.lower() == "hard")
+    services.datasets.catalog.delete(caller, dataset_id, hard=deleteMethod.lower() == "hard")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -268,13 +268,13 @@ def append_row_or_open_upload(
     """With `values`: append that one row (seed 004). Without: open a multipart upload, as
     domolibrary does, answering its `uploadId`."""
     if body.values is None:
-        execution = services.uploads.open_dataset_upload(caller, dataset_id)
+        execution = services.ingest.uploads.open_dataset_upload(caller, dataset_id)
         return {
             "dataSourceId": dataset_id,
             "uploadId": execution.id,
             "requestedAsOf": epoch_ms(execution.started_at),
         }
-    result = services.datasets.append_row(caller, dataset_id, body.values, body.delimiter)
+    result = services.datasets.catalog.append_row(caller, dataset_id, body.values, body.delimiter)
     return {
         "dataSourceId": dataset_id,
         "dataVersion": result.version,
@@ -299,8 +299,8 @@ async def upload_dataset_part(
     with_header = header_flag(header)
 
     def work(chunks: Iterator[bytes]) -> dict[str, Any]:
-        stream_id = services.uploads.dataset_stream_id(caller, dataset_id)
-        services.uploads.put_part(
+        stream_id = services.ingest.uploads.dataset_stream_id(caller, dataset_id)
+        services.ingest.uploads.put_part(
             caller, stream_id, upload_id, part_id, chunks, hint, header=with_header
         )
         return {"dataSourceId": dataset_id, "uploadId": upload_id, "partId": part_id}
@@ -324,8 +324,8 @@ def commit_dataset_upload(
 ) -> dict[str, Any]:
     raw = (body.action or body.updateMethod) if body else None
     method = parse_update_method(raw) if raw else None
-    stream_id = services.uploads.dataset_stream_id(caller, dataset_id)
-    execution = services.uploads.commit(caller, stream_id, upload_id, method)
+    stream_id = services.ingest.uploads.dataset_stream_id(caller, dataset_id)
+    execution = services.ingest.uploads.commit(caller, stream_id, upload_id, method)
     return {
         "dataSourceId": dataset_id,
         "uploadId": upload_id,
@@ -336,7 +336,7 @@ def commit_dataset_upload(
 
 @router.get("/api/data/v3/datasources/{dataset_id}/permissions")
 def list_permissions(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return access_json(services.dataset_access.entries(caller, dataset_id))
+    return access_json(services.datasets.access.entries(caller, dataset_id))
 
 
 @router.post("/api/data/v3/datasources/{dataset_id}/share")
@@ -349,8 +349,8 @@ def share(
         grants.append(
             Grant(PrincipalType.parse(p.type), principal_id, AccessLevel.parse(p.accessLevel))
         )
-    services.dataset_access.share(caller, dataset_id, grants)
-    return access_json(services.dataset_access.entries(caller, dataset_id))
+    services.datasets.access.share(caller, dataset_id, grants)
+    return access_json(services.datasets.access.entries(caller, dataset_id))
 
 
 @router.delete("/api/data/v3/datasources/{dataset_id}/permissions/{principal_type}/{principal_id}")
@@ -361,7 +361,7 @@ def revoke(
     caller: Caller,
     services: ServicesDep,
 ) -> dict[str, Any]:
-    services.dataset_access.revoke(
+    services.datasets.access.revoke(
         caller, dataset_id, PrincipalType.parse(principal_type), principal_id
     )
     return {}

@@ -8,7 +8,7 @@ from typing import Any
 from headwater.api.shared.checks_wire import check_results_json, quarantine_json
 from headwater.domain.executions import Execution
 from headwater.domain.ticks import Tick
-from headwater.services.executions import HistoryEntry
+from headwater.services.ingest.executions import HistoryEntry
 
 
 def epoch_seconds(moment: datetime | None) -> float | None:

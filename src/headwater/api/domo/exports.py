@@ -29,7 +29,7 @@ def export_latest(
     """The committed version as CSV (RFC 4180; null is an empty field, `""` an empty string),
     streamed and filtered by the caller's row policies like every read path;
     `includeHeader=true` starts with the column names."""
-    chunks = services.query.export_csv(caller, dataset_id, includeHeader)
+    chunks = services.datasets.query.export_csv(caller, dataset_id, includeHeader)
     name = SAFE_NAME.sub("_", fileName or f"{dataset_id}.csv")
     return StreamingResponse(
         chunks,

@@ -14,7 +14,7 @@ from headwater.api.shared.paging import PageDep
 from headwater.domain.access import PrincipalType
 from headwater.domain.errors import InvalidInput
 from headwater.domain.users import Group
-from headwater.services.groups import MembershipChange
+from headwater.services.identity.groups import MembershipChange
 
 router = APIRouter(tags=["groups"])
 
@@ -60,12 +60,12 @@ def _user_ids(members: list[Member]) -> tuple[int, ...]:
 
 @router.post("/api/content/v2/groups", status_code=status.HTTP_201_CREATED)
 def create_group(body: GroupCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return group_json(services.groups.create(caller, body.name, body.description))
+    return group_json(services.identity.groups.create(caller, body.name, body.description))
 
 
 @router.get("/api/content/v2/groups")
 def list_groups(caller: Caller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
-    return [group_json(g) for g in services.groups.page(caller, page.limit, page.offset)]
+    return [group_json(g) for g in services.identity.groups.page(caller, page.limit, page.offset)]
 
 
 @router.put("/api/content/v2/groups/access")
@@ -75,7 +75,7 @@ def change_access(
     body: list[AccessChange] | AccessChange = Body(...),  # noqa: B008 - FastAPI's idiom
 ) -> list[dict[str, Any]]:
     changes = body if isinstance(body, list) else [body]
-    groups = services.groups.change_members(
+    groups = services.identity.groups.change_members(
         caller,
         [
             MembershipChange(c.groupId, _user_ids(c.addMembers), _user_ids(c.removeMembers))
@@ -87,10 +87,10 @@ def change_access(
 
 @router.get("/api/content/v2/groups/{group_id}")
 def get_group(group_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return group_json(services.groups.get(caller, group_id))
+    return group_json(services.identity.groups.get(caller, group_id))
 
 
 @router.delete("/api/content/v2/groups/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_group(group_id: Id, caller: Caller, services: ServicesDep) -> Response:
-    services.groups.delete(caller, group_id)
+    services.identity.groups.delete(caller, group_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

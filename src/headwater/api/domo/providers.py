@@ -28,11 +28,11 @@ def provider_json(provider: Provider) -> dict[str, Any]:
 
 @router.get("/api/data/v1/providers")
 def list_providers(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
-    return [provider_json(p) for p in services.connectors.providers()]
+    return [provider_json(p) for p in services.ingest.connectors.providers()]
 
 
 @router.get("/api/data/v1/providers/{key}")
 def get_provider(key: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    if not services.connectors.knows(key):
+    if not services.ingest.connectors.knows(key):
         raise NotFound(f"no data provider {key!r}")
-    return provider_json(services.connectors.provider(key))
+    return provider_json(services.ingest.connectors.provider(key))

@@ -24,7 +24,9 @@ router = APIRouter(tags=["query"])
 def execute(
     dataset_id: str, body: QueryRequest, caller: Caller, services: ServicesDep
 ) -> JSONResponse:
-    result = services.query.execute(caller, dataset_id, sql_text(body.sql), body.dataVersion)
+    result = services.datasets.query.execute(
+        caller, dataset_id, sql_text(body.sql), body.dataVersion
+    )
     return JSONResponse(
         [
             {name: json_value(value) for name, value in zip(result.columns, row, strict=True)}

@@ -27,7 +27,7 @@ from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.errors import InvalidInput
 from headwater.domain.executions import RunType
 from headwater.domain.streams import parse_update_method
-from headwater.services.streams import StreamView
+from headwater.services.ingest.streams import StreamView
 
 router = APIRouter(tags=["streams"])
 
@@ -110,7 +110,7 @@ def select_fields(body: dict[str, Any], fields: str | None) -> dict[str, Any]:
 
 @router.post("/api/data/v1/streams", status_code=status.HTTP_201_CREATED)
 def create_stream(body: JsonBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return stream_json(services.streams.create(caller, parse_spec(dict_body(body))))
+    return stream_json(services.ingest.streams.create(caller, parse_spec(dict_body(body))))
 
 
 @router.get("/api/data/v1/streams")
@@ -118,7 +118,7 @@ def create_stream(body: JsonBody, caller: Caller, services: ServicesDep) -> dict
 def list_streams(
     caller: Caller, services: ServicesDep, page: PageDep, fields: str | None = None
 ) -> list[dict[str, Any]]:
-    views = services.streams.page(caller, page.limit, page.offset)
+    views = services.ingest.streams.page(caller, page.limit, page.offset)
     return [select_fields(stream_json(v), fields) for v in views]
 
 
@@ -126,14 +126,16 @@ def list_streams(
 def search_streams(
     caller: Caller, services: ServicesDep, q: str, fields: str | None = None
 ) -> list[dict[str, Any]]:
-    return [select_fields(stream_json(v), fields) for v in services.streams.search(caller, q)]
+    return [
+        select_fields(stream_json(v), fields) for v in services.ingest.streams.search(caller, q)
+    ]
 
 
 @router.get("/api/data/v1/streams/{stream_id}")
 def get_stream(
     stream_id: Id, caller: Caller, services: ServicesDep, fields: str | None = None
 ) -> dict[str, Any]:
-    return select_fields(stream_json(services.streams.get(caller, stream_id)), fields)
+    return select_fields(stream_json(services.ingest.streams.get(caller, stream_id)), fields)
 
 
 @router.put("/api/data/v1/streams/{stream_id}")
@@ -141,12 +143,12 @@ def update_stream(
     stream_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     changes = parse_changes(dict_body(body))
-    return stream_json(services.streams.update(caller, stream_id, changes))
+    return stream_json(services.ingest.streams.update(caller, stream_id, changes))
 
 
 @router.delete("/api/data/v1/streams/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_stream(stream_id: Id, caller: Caller, services: ServicesDep) -> Response:
-    services.streams.delete(caller, stream_id)
+    services.ingest.streams.delete(caller, stream_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -174,7 +176,7 @@ async def create_execution(
     run_type = _run_type(body)
     chosen = parse_update_method(method) if method is not None else None
     execution = await _in_thread(
-        lambda: services.executions.create(caller, stream_id, run_type, chosen)
+        lambda: services.ingest.executions.create(caller, stream_id, run_type, chosen)
     )
     return execution_json(execution)
 
@@ -183,13 +185,13 @@ async def create_execution(
 def list_executions(
     stream_id: Id, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
-    executions = services.executions.page(caller, stream_id, page.limit, page.offset)
+    executions = services.ingest.executions.page(caller, stream_id, page.limit, page.offset)
     return [execution_json(e) for e in executions]
 
 
 @router.put("/api/data/v1/streams/{stream_id}/executions/abort")
 def abort_current(stream_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return execution_json(services.executions.abort(caller, stream_id, None))
+    return execution_json(services.ingest.executions.abort(caller, stream_id, None))
 
 
 @router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}")
@@ -199,8 +201,8 @@ async def get_execution(
     # Polled in a loop by clients waiting for a run: authentication and the read share one
     # thread call (a `Caller` dependency would be a second hop into the pool).
     def work() -> dict[str, Any]:
-        caller = services.auth.authenticate(token)
-        return execution_json(services.executions.get(caller, stream_id, execution_id))
+        caller = services.identity.auth.authenticate(token)
+        return execution_json(services.ingest.executions.get(caller, stream_id, execution_id))
 
     return await _in_thread(work)  # type: ignore[no-any-return]
 
@@ -224,7 +226,7 @@ async def update_execution(
     )
     if wants_abort:
         aborted = await _in_thread(
-            lambda: services.executions.abort(caller, stream_id, execution_id)
+            lambda: services.ingest.executions.abort(caller, stream_id, execution_id)
         )
         return execution_json(aborted)
     if "updateMethod" not in body:
@@ -233,7 +235,7 @@ async def update_execution(
         )
     method = parse_update_method(body["updateMethod"])
     execution = await _in_thread(
-        lambda: services.executions.change_method(caller, stream_id, execution_id, method)
+        lambda: services.ingest.executions.change_method(caller, stream_id, execution_id, method)
     )
     return execution_json(execution)
 
@@ -245,13 +247,13 @@ async def update_execution(
 def delete_execution(
     stream_id: Id, execution_id: Id, caller: Caller, services: ServicesDep
 ) -> Response:
-    services.executions.delete(caller, stream_id, execution_id)
+    services.ingest.executions.delete(caller, stream_id, execution_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/api/data/v1/streams/{stream_id}/history/aggregate")
 def history(stream_id: Id, caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
-    return [history_json(entry) for entry in services.executions.history(caller, stream_id)]
+    return [history_json(entry) for entry in services.ingest.executions.history(caller, stream_id)]
 
 
 @router.get("/api/data/v1/streams/{stream_id}/schedule/ticks")
@@ -259,7 +261,7 @@ def schedule_ticks(
     stream_id: Id, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
     """The ticks the scheduler claimed, newest first: started, or skipped and why."""
-    ticks = services.scheduler.ticks(caller, stream_id, page.limit, page.offset)
+    ticks = services.ingest.scheduler.ticks(caller, stream_id, page.limit, page.offset)
     return [tick_json(tick) for tick in ticks]
 
 
@@ -277,7 +279,7 @@ async def _put_part(
     with_header = header_flag(header)
     execution = await with_body_chunks(
         request,
-        lambda chunks: services.uploads.put_part(
+        lambda chunks: services.ingest.uploads.put_part(
             caller, stream_id, execution_id, part_id, chunks, hint, header=with_header
         ),
     )
@@ -316,7 +318,7 @@ def list_parts(
             "bytes": p.bytes,
             "uploadedAt": epoch_seconds(p.uploaded_at),
         }
-        for p in services.uploads.parts(caller, stream_id, execution_id)
+        for p in services.ingest.uploads.parts(caller, stream_id, execution_id)
     ]
 
 
@@ -343,7 +345,7 @@ async def _finalize(
     if action == "commit":
         method = body.get("updateMethod")
         execution = await _in_thread(
-            lambda: services.uploads.commit(
+            lambda: services.ingest.uploads.commit(
                 caller,
                 stream_id,
                 execution_id,
@@ -352,7 +354,7 @@ async def _finalize(
         )
     elif action == "abort":
         execution = await _in_thread(
-            lambda: services.executions.abort(caller, stream_id, execution_id)
+            lambda: services.ingest.executions.abort(caller, stream_id, execution_id)
         )
     else:
         raise InvalidInput(f"unknown action {action!r}; use commit or abort", field="action")

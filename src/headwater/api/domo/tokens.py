@@ -45,16 +45,16 @@ def _expiry(expires_ms: int | None) -> datetime | None:
 
 @router.post("/api/data/v1/accesstokens", status_code=status.HTTP_201_CREATED)
 def create_token(body: TokenCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    issued = services.tokens.create(caller, body.name, body.ownerId, _expiry(body.expires))
+    issued = services.identity.tokens.create(caller, body.name, body.ownerId, _expiry(body.expires))
     return {**token_json(issued.token), "token": issued.secret}
 
 
 @router.get("/api/data/v1/accesstokens")
 def list_tokens(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
-    return [token_json(t) for t in services.tokens.visible(caller)]
+    return [token_json(t) for t in services.identity.tokens.visible(caller)]
 
 
 @router.delete("/api/data/v1/accesstokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(token_id: Id, caller: Caller, services: ServicesDep) -> Response:
-    services.tokens.revoke(caller, token_id)
+    services.identity.tokens.revoke(caller, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -43,7 +43,7 @@ def user_json(user: User) -> dict[str, Any]:
 
 @router.post("/api/content/v3/users", status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    user = services.users.create(caller, body.displayName, body.detail.email, body.roleId)
+    user = services.identity.users.create(caller, body.displayName, body.detail.email, body.roleId)
     return user_json(user)
 
 
@@ -55,10 +55,10 @@ def me(caller: Caller) -> dict[str, Any]:
 @router.get("/api/content/v2/users")
 @router.get("/api/content/v3/users", include_in_schema=False)
 def list_users(caller: Caller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
-    return [user_json(u) for u in services.users.page(caller, page.limit, page.offset)]
+    return [user_json(u) for u in services.identity.users.page(caller, page.limit, page.offset)]
 
 
 @router.get("/api/content/v2/users/{user_id}")
 @router.get("/api/content/v3/users/{user_id}", include_in_schema=False)
 def get_user(user_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return user_json(services.users.get(caller, user_id))
+    return user_json(services.identity.users.get(caller, user_id))

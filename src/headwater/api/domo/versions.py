@@ -14,7 +14,7 @@ from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.executions_wire import execution_json
 from headwater.api.ranges import VersionNumber
 from headwater.api.shared.paging import PageDep
-from headwater.services.versions import VersionView
+from headwater.services.ingest.versions import VersionView
 
 router = APIRouter(tags=["datasets"])
 
@@ -53,7 +53,7 @@ def list_versions(
 ) -> list[dict[str, Any]]:
     """Newest first. `expired` versions are listed (the history stays auditable) but can no
     longer be read or restored."""
-    views = services.versions.page(caller, dataset_id, page.limit, page.offset)
+    views = services.ingest.versions.page(caller, dataset_id, page.limit, page.offset)
     return [version_json(v) for v in views]
 
 
@@ -63,7 +63,7 @@ def restore_version(
 ) -> dict[str, Any]:
     """Make version `version` the current data, as a new version written by an execution of
     the dataset's stream (CAN_EDIT)."""
-    execution = services.versions.restore(caller, dataset_id, version)
+    execution = services.ingest.versions.restore(caller, dataset_id, version)
     return {
         "dataSourceId": dataset_id,
         "restoredVersion": version,

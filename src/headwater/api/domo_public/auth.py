@@ -17,7 +17,7 @@ from headwater.api.auth import services, token_from
 from headwater.domain.errors import PermissionDenied
 from headwater.domain.oauth import SCOPES
 from headwater.domain.users import Principal
-from headwater.services.oauth import BearerCaller
+from headwater.services.identity.oauth import BearerCaller
 
 # Declared for the OpenAPI document, so /docs offers a bearer "Authorize" button.
 _bearer = HTTPBearer(auto_error=False, description="An access token from /oauth/token")
@@ -31,8 +31,8 @@ def bearer_caller(request: Request, _: Annotated[object, Depends(_bearer)] = Non
     token = token_from(request)
     found = services(request)
     if token and looks_like_jwt(token):
-        return found.oauth.authenticate(token)
-    return BearerCaller(found.auth.authenticate(token), SCOPES)
+        return found.identity.oauth.authenticate(token)
+    return BearerCaller(found.identity.auth.authenticate(token), SCOPES)
 
 
 def scoped(scope: str) -> Callable[[BearerCaller], Principal]:

@@ -26,16 +26,16 @@ class ClientCreate(BaseModel):
 
 @router.post("/api/data/v1/clients", status_code=status.HTTP_201_CREATED)
 def create_client(body: ClientCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    issued = services.oauth.create_client(caller, body.name, body.scope)
+    issued = services.identity.oauth.create_client(caller, body.name, body.scope)
     return {**client_json(issued.client), "clientSecret": issued.secret}
 
 
 @router.get("/api/data/v1/clients")
 def list_clients(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
-    return [client_json(c) for c in services.oauth.clients(caller)]
+    return [client_json(c) for c in services.identity.oauth.clients(caller)]
 
 
 @router.delete("/api/data/v1/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_client(client_id: str, caller: Caller, services: ServicesDep) -> Response:
-    services.oauth.revoke_client(caller, client_id)
+    services.identity.oauth.revoke_client(caller, client_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

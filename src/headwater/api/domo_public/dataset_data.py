@@ -82,7 +82,7 @@ async def import_data(
     hint = gzip_hint(request)
     await with_body_chunks(
         request,
-        lambda chunks: services.uploads.import_csv(
+        lambda chunks: services.ingest.uploads.import_csv(
             caller, dataset_id, chunks, method, hint, header=with_header, policy=policy
         ),
     )
@@ -98,7 +98,7 @@ def export_data(
     fileName: str | None = None,
 ) -> StreamingResponse:
     """The rows as CSV, streamed as they are read: memory stays bounded whatever the size."""
-    chunks: Iterator[bytes] = services.query.export_csv(
+    chunks: Iterator[bytes] = services.datasets.query.export_csv(
         caller, dataset_id, parse_flag(includeHeader, "includeHeader")
     )
     headers = {}
@@ -118,7 +118,9 @@ def query(
 ) -> JSONResponse:
     """JSON-ready as built: sent as it is, without FastAPI's pass over a returned value.
     `dataVersion` reads that version of the data, as on the product path."""
-    result = services.query.execute(caller, dataset_id, sql_text(body.sql), body.dataVersion)
+    result = services.datasets.query.execute(
+        caller, dataset_id, sql_text(body.sql), body.dataVersion
+    )
     types = [domo_type(t) for t in result.types]
     content = {
         "datasource": dataset_id,

@@ -15,7 +15,7 @@ from headwater.api.shared.columns_wire import SchemaIn, columns_in
 from headwater.domain.access import AccessLevel
 from headwater.domain.users import Principal
 from headwater.services.container import Services
-from headwater.services.datasets import DatasetChanges, DatasetView
+from headwater.services.datasets.catalog import DatasetChanges, DatasetView
 
 router = APIRouter(tags=["public API: datasets"])
 
@@ -47,10 +47,10 @@ class DataSetUpdate(BaseModel):
 def full_json(services: Services, caller: Principal, view: DatasetView) -> dict[str, Any]:
     """The dataset with its PDP state; the policies too, for those who manage them."""
     dataset_id = view.dataset.id
-    enabled = dataset_id in services.policies.enabled([dataset_id])
+    enabled = dataset_id in services.datasets.policies.enabled([dataset_id])
     policies = None
     if view.level.allows(AccessLevel.CO_OWNER):
-        policies = services.policies.list(caller, dataset_id)
+        policies = services.datasets.policies.list(caller, dataset_id)
     return dataset_json(view, enabled, policies)
 
 
@@ -59,11 +59,13 @@ def full_json(services: Services, caller: Principal, view: DatasetView) -> dict[
 def create_dataset(
     body: DataSetCreate, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    view = services.datasets.create(caller, body.name, body.description, columns_in(body.schema_))
+    view = services.datasets.catalog.create(
+        caller, body.name, body.description, columns_in(body.schema_)
+    )
     # Its upload stream, so pydomo's ds_update (which finds it by stream search) works too.
-    services.uploads.dataset_stream_id(caller, view.dataset.id)
+    services.ingest.uploads.dataset_stream_id(caller, view.dataset.id)
     if body.owner is not None and body.owner.id != caller.id:
-        view = services.datasets.update(
+        view = services.datasets.catalog.update(
             caller, view.dataset.id, DatasetChanges(owner_id=body.owner.id)
         )
     return dataset_json(view, pdp_enabled=False)
@@ -81,16 +83,16 @@ def list_datasets(
 ) -> list[dict[str, Any]]:
     # pydomo's follow-up pages can send limit=0 or less: the default; more than 50 is 50.
     chosen = MAX_LIMIT if not limit or limit < 0 else min(limit, MAX_LIMIT)
-    views = services.datasets.page(
+    views = services.datasets.catalog.page(
         caller, chosen, offset or 0, nameLike or None, sort=sort if sort in SORTS else None
     )
-    enabled = services.policies.enabled(v.dataset.id for v in views)
+    enabled = services.datasets.policies.enabled(v.dataset.id for v in views)
     return [dataset_json(v, v.dataset.id in enabled) for v in views]
 
 
 @router.get("/v1/datasets/{dataset_id}")
 def get_dataset(dataset_id: str, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
-    return full_json(services, caller, services.datasets.get(caller, dataset_id))
+    return full_json(services, caller, services.datasets.catalog.get(caller, dataset_id))
 
 
 @router.put("/v1/datasets/{dataset_id}")
@@ -103,14 +105,14 @@ def update_dataset(
         columns=columns_in(body.schema_),
         owner_id=body.owner.id if body.owner is not None else None,
     )
-    view = services.datasets.update(caller, dataset_id, changes)
+    view = services.datasets.catalog.update(caller, dataset_id, changes)
     if changes.owner_id is not None:  # handed over: the caller may no longer manage it
-        return dataset_json(view, dataset_id in services.policies.enabled([dataset_id]))
+        return dataset_json(view, dataset_id in services.datasets.policies.enabled([dataset_id]))
     return full_json(services, caller, view)
 
 
 @router.delete("/v1/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_dataset(dataset_id: str, caller: DataCaller, services: ServicesDep) -> Response:
     # Domo's public API deletes for good: the data files go too.
-    services.datasets.delete(caller, dataset_id, hard=True)
+    services.datasets.catalog.delete(caller, dataset_id, hard=True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

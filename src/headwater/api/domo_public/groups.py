@@ -13,7 +13,7 @@ from headwater.api.domo_public.auth import UserCaller
 from headwater.api.domo_public.wire import group_json
 from headwater.api.ranges import Id
 from headwater.api.shared.paging import PageDep
-from headwater.services.groups import MembershipChange
+from headwater.services.identity.groups import MembershipChange
 
 router = APIRouter(tags=["public API: groups"])
 
@@ -35,30 +35,32 @@ class GroupUpdate(BaseModel):
 @router.post("/v1/groups", status_code=status.HTTP_201_CREATED)
 @router.post("/v1/groups/", status_code=status.HTTP_201_CREATED, include_in_schema=False)
 def create_group(body: GroupCreate, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
-    return group_json(services.groups.create(caller, body.name, body.description))
+    return group_json(services.identity.groups.create(caller, body.name, body.description))
 
 
 @router.get("/v1/groups")
 @router.get("/v1/groups/", include_in_schema=False)
 def list_groups(caller: UserCaller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
-    return [group_json(g) for g in services.groups.page(caller, page.limit, page.offset)]
+    return [group_json(g) for g in services.identity.groups.page(caller, page.limit, page.offset)]
 
 
 @router.get("/v1/groups/{group_id}")
 def get_group(group_id: Id, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
-    return group_json(services.groups.get(caller, group_id))
+    return group_json(services.identity.groups.get(caller, group_id))
 
 
 @router.put("/v1/groups/{group_id}")
 def update_group(
     group_id: Id, body: GroupUpdate, caller: UserCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    return group_json(services.groups.update(caller, group_id, body.name, body.description))
+    return group_json(
+        services.identity.groups.update(caller, group_id, body.name, body.description)
+    )
 
 
 @router.delete("/v1/groups/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_group(group_id: Id, caller: UserCaller, services: ServicesDep) -> Response:
-    services.groups.delete(caller, group_id)
+    services.identity.groups.delete(caller, group_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -67,7 +69,7 @@ def list_group_users(
     group_id: Id, caller: UserCaller, services: ServicesDep, page: PageDep
 ) -> list[int]:
     """The members' user ids, paged; `[]` past the end."""
-    members = services.groups.get(caller, group_id).member_ids
+    members = services.identity.groups.get(caller, group_id).member_ids
     return members[page.offset : page.offset + page.limit]
 
 
@@ -75,7 +77,9 @@ def list_group_users(
 def add_group_user(
     group_id: Id, user_id: Id, caller: UserCaller, services: ServicesDep
 ) -> Response:
-    services.groups.change_members(caller, [MembershipChange(group_id, add_user_ids=(user_id,))])
+    services.identity.groups.change_members(
+        caller, [MembershipChange(group_id, add_user_ids=(user_id,))]
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,5 +87,7 @@ def add_group_user(
 def remove_group_user(
     group_id: Id, user_id: Id, caller: UserCaller, services: ServicesDep
 ) -> Response:
-    services.groups.change_members(caller, [MembershipChange(group_id, remove_user_ids=(user_id,))])
+    services.identity.groups.change_members(
+        caller, [MembershipChange(group_id, remove_user_ids=(user_id,))]
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

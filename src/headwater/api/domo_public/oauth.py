@@ -76,7 +76,7 @@ async def token(request: Request, services: ServicesDep) -> dict[str, Any]:
         params.get("client_secret"),
     )
     issued = await anyio.to_thread.run_sync(
-        lambda: services.oauth.issue_token(
+        lambda: services.identity.oauth.issue_token(
             client_id, secret, params.get("grant_type"), params.get("scope")
         )
     )

@@ -12,7 +12,7 @@ from headwater.api.domo_public.auth import DataCaller
 from headwater.api.domo_public.wire import policy_json
 from headwater.api.ranges import BodyId, Id
 from headwater.domain.policies import Operator, PolicyFilter, PolicyType
-from headwater.services.policies import PolicyChanges, PolicySpec
+from headwater.services.datasets.policies import PolicyChanges, PolicySpec
 
 router = APIRouter(tags=["public API: PDP policies"])
 
@@ -67,21 +67,21 @@ def create_policy(
         group_ids=body.groups or [],
         virtual_user_ids=[str(v) for v in body.virtualUsers or []],
     )
-    return policy_json(services.policies.create(caller, dataset_id, spec))
+    return policy_json(services.datasets.policies.create(caller, dataset_id, spec))
 
 
 @router.get("/v1/datasets/{dataset_id}/policies")
 def list_policies(
     dataset_id: str, caller: DataCaller, services: ServicesDep
 ) -> list[dict[str, Any]]:
-    return [policy_json(p) for p in services.policies.list(caller, dataset_id)]
+    return [policy_json(p) for p in services.datasets.policies.list(caller, dataset_id)]
 
 
 @router.get("/v1/datasets/{dataset_id}/policies/{policy_id}")
 def get_policy(
     dataset_id: str, policy_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    return policy_json(services.policies.get(caller, dataset_id, policy_id))
+    return policy_json(services.datasets.policies.get(caller, dataset_id, policy_id))
 
 
 @router.put("/v1/datasets/{dataset_id}/policies/{policy_id}")
@@ -98,7 +98,7 @@ def update_policy(
         if body.virtualUsers is not None
         else None,
     )
-    return policy_json(services.policies.update(caller, dataset_id, policy_id, changes))
+    return policy_json(services.datasets.policies.update(caller, dataset_id, policy_id, changes))
 
 
 @router.delete(
@@ -107,5 +107,5 @@ def update_policy(
 def delete_policy(
     dataset_id: str, policy_id: Id, caller: DataCaller, services: ServicesDep
 ) -> Response:
-    services.policies.delete(caller, dataset_id, policy_id)
+    services.datasets.policies.delete(caller, dataset_id, policy_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

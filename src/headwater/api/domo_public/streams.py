@@ -21,7 +21,7 @@ from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.errors import InvalidInput
 from headwater.domain.streams import parse_update_method
 from headwater.services.container import Services
-from headwater.services.streams import StreamView
+from headwater.services.ingest.streams import StreamView
 
 router = APIRouter(tags=["public API: streams"])
 
@@ -39,7 +39,7 @@ def _object(raw: Any) -> dict[str, Any]:
 
 
 def _views_json(services: Services, views: list[StreamView], fields: str | None) -> list[Any]:
-    enabled = services.policies.enabled(v.dataset.id for v in views)
+    enabled = services.datasets.policies.enabled(v.dataset.id for v in views)
     return [_fields(stream_json(v, v.dataset.id in enabled), fields) for v in views]
 
 
@@ -58,7 +58,7 @@ def _one(services: Services, view: StreamView) -> dict[str, Any]:
 @router.post("/v1/streams", status_code=status.HTTP_201_CREATED)
 @router.post("/v1/streams/", status_code=status.HTTP_201_CREATED, include_in_schema=False)
 def create_stream(body: JsonBody, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
-    return _one(services, services.streams.create(caller, parse_spec(_object(body))))
+    return _one(services, services.ingest.streams.create(caller, parse_spec(_object(body))))
 
 
 @router.get("/v1/streams")
@@ -66,7 +66,9 @@ def create_stream(body: JsonBody, caller: DataCaller, services: ServicesDep) -> 
 def list_streams(
     caller: DataCaller, services: ServicesDep, page: PageDep, fields: str | None = None
 ) -> list[Any]:
-    return _views_json(services, services.streams.page(caller, page.limit, page.offset), fields)
+    return _views_json(
+        services, services.ingest.streams.page(caller, page.limit, page.offset), fields
+    )
 
 
 @router.get("/v1/streams/search")
@@ -74,12 +76,12 @@ def search_streams(
     q: str, caller: DataCaller, services: ServicesDep, fields: str | None = None
 ) -> list[Any]:
     """`dataSource.id:<id>`, `dataSource.owner.id:<id>`, `dataSource.name:<name>` (* and ?)."""
-    return _views_json(services, services.streams.search(caller, q), fields)
+    return _views_json(services, services.ingest.streams.search(caller, q), fields)
 
 
 @router.get("/v1/streams/{stream_id}")
 def get_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
-    return _one(services, services.streams.get(caller, stream_id))
+    return _one(services, services.ingest.streams.get(caller, stream_id))
 
 
 @router.patch("/v1/streams/{stream_id}")
@@ -90,12 +92,12 @@ def update_stream(
     if "dataSet" in raw:  # pydomo's name for the product API's dataSource
         raw["dataSource"] = raw.pop("dataSet")
     changes = parse_changes(raw, extra_allowed=PATCHABLE)
-    return _one(services, services.streams.update(caller, stream_id, changes))
+    return _one(services, services.ingest.streams.update(caller, stream_id, changes))
 
 
 @router.delete("/v1/streams/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> Response:
-    services.streams.delete(caller, stream_id)
+    services.ingest.streams.delete(caller, stream_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,7 +115,7 @@ async def create_execution(
     raw = body.get("updateMethod")
     method = parse_update_method(raw) if raw is not None else None
     execution = await anyio.to_thread.run_sync(
-        lambda: services.executions.create(caller, stream_id, None, method)
+        lambda: services.ingest.executions.create(caller, stream_id, None, method)
     )
     return execution_json(execution)
 
@@ -122,13 +124,13 @@ async def create_execution(
 def list_executions(
     stream_id: Id, caller: DataCaller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
-    executions = services.executions.page(caller, stream_id, page.limit, page.offset)
+    executions = services.ingest.executions.page(caller, stream_id, page.limit, page.offset)
     return [execution_json(e) for e in executions]
 
 
 @router.put("/v1/streams/{stream_id}/executions/abort", status_code=status.HTTP_204_NO_CONTENT)
 def abort_current(stream_id: Id, caller: DataCaller, services: ServicesDep) -> Response:
-    services.executions.abort(caller, stream_id, None)
+    services.ingest.executions.abort(caller, stream_id, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -136,7 +138,7 @@ def abort_current(stream_id: Id, caller: DataCaller, services: ServicesDep) -> R
 def get_execution(
     stream_id: Id, execution_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    return execution_json(services.executions.get(caller, stream_id, execution_id))
+    return execution_json(services.ingest.executions.get(caller, stream_id, execution_id))
 
 
 @router.put(
@@ -158,7 +160,7 @@ async def upload_part(
     with_header = header_flag(header)
     execution = await with_body_chunks(
         request,
-        lambda chunks: services.uploads.put_part(
+        lambda chunks: services.ingest.uploads.put_part(
             caller, stream_id, execution_id, part_id, chunks, hint, header=with_header
         ),
     )
@@ -176,7 +178,7 @@ async def commit_execution(
     raw = body.get("updateMethod")
     method = parse_update_method(raw) if raw is not None else None
     execution = await anyio.to_thread.run_sync(
-        lambda: services.uploads.commit(caller, stream_id, execution_id, method)
+        lambda: services.ingest.uploads.commit(caller, stream_id, execution_id, method)
     )
     return execution_json(execution)
 
@@ -185,4 +187,4 @@ async def commit_execution(
 def abort_execution(
     stream_id: Id, execution_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    return execution_json(services.executions.abort(caller, stream_id, execution_id))
+    return execution_json(services.ingest.executions.abort(caller, stream_id, execution_id))

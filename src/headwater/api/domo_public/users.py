@@ -50,29 +50,31 @@ def create_user(
 ) -> dict[str, Any]:
     """`sendInvite` is accepted and ignored: Headwater sends no email."""
     role = role_in(body.role) or Role.PARTICIPANT
-    return user_json(services.users.create(caller, body.name, body.email, int(role)))
+    return user_json(services.identity.users.create(caller, body.name, body.email, int(role)))
 
 
 @router.get("/v1/users")
 @router.get("/v1/users/", include_in_schema=False)
 def list_users(caller: UserCaller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
-    return [user_json(u) for u in services.users.page(caller, page.limit, page.offset)]
+    return [user_json(u) for u in services.identity.users.page(caller, page.limit, page.offset)]
 
 
 @router.get("/v1/users/{user_id}")
 def get_user(user_id: Id, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
-    return user_json(services.users.get(caller, user_id))
+    return user_json(services.identity.users.get(caller, user_id))
 
 
 @router.put("/v1/users/{user_id}")
 def update_user(
     user_id: Id, body: UserUpdate, caller: UserCaller, services: ServicesDep
 ) -> dict[str, Any]:
-    user = services.users.update(caller, user_id, body.name, body.email, role_in(body.role))
+    user = services.identity.users.update(
+        caller, user_id, body.name, body.email, role_in(body.role)
+    )
     return user_json(user)
 
 
 @router.delete("/v1/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_user(user_id: Id, caller: UserCaller, services: ServicesDep) -> Response:
-    services.users.delete(caller, user_id)
+    services.identity.users.delete(caller, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -15,8 +15,8 @@ from headwater.domain.executions import Execution
 from headwater.domain.oauth import OAuthClient
 from headwater.domain.policies import Policy
 from headwater.domain.users import Group, User
-from headwater.services.datasets import DatasetView
-from headwater.services.streams import StreamView
+from headwater.services.datasets.catalog import DatasetView
+from headwater.services.ingest.streams import StreamView
 
 
 def iso(moment: datetime | None) -> str | None:

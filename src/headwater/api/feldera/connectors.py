@@ -18,7 +18,7 @@ router = APIRouter()
 def stats(
     name: str, caller: Caller, services: ServicesDep, include_connector_errors: bool = False
 ) -> dict[str, Any]:
-    view = services.pipelines.stats(caller, name)
+    view = services.pipelines.catalog.stats(caller, name)
     return stats_json(view, include_connector_errors)
 
 
@@ -26,7 +26,7 @@ def stats(
 def connector_stats(
     name: str, table: str, connector: str, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
-    _, state = services.pipelines.connector(caller, name, table, connector)
+    _, state = services.pipelines.catalog.connector(caller, name, table, connector)
     return connector_json(state, full=True)
 
 
@@ -34,7 +34,7 @@ def connector_stats(
 def completion_token(
     name: str, table: str, connector: str, caller: Caller, services: ServicesDep
 ) -> dict[str, str]:
-    return {"token": services.pipeline_ingress.connector_token(caller, name, table, connector)}
+    return {"token": services.pipelines.ingress.connector_token(caller, name, table, connector)}
 
 
 @router.post(
@@ -43,5 +43,5 @@ def completion_token(
 def connector_action(
     name: str, table: str, connector: str, action: str, caller: Caller, services: ServicesDep
 ) -> Response:
-    services.pipelines.connector_action(caller, name, table, connector, action)
+    services.pipelines.catalog.connector_action(caller, name, table, connector, action)
     return Response(status_code=200)

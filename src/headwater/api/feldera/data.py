@@ -17,7 +17,7 @@ from headwater.api.feldera.statuses import IN_PROGRESS, NOT_DEPLOYED, STALE_TOKE
 from headwater.api.openapi_bodies import INGRESS_BODY
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
-from headwater.domain.ports import QueryResult
+from headwater.domain.ports.engines import QueryResult
 
 router = APIRouter()
 
@@ -39,7 +39,7 @@ async def ingress(
     body = await request.body()
     config: dict[str, Any] = {"update_format": update_format, "array": array}
     pushed = await run_in_threadpool(
-        services.pipeline_ingress.push, caller, name, table, body, Format(format, config), force
+        services.pipelines.ingress.push, caller, name, table, body, Format(format, config), force
     )
     answer: dict[str, Any] = {"token": pushed.token}
     if pushed.unknown_fields is not None:  # Headwater's: records that landed without fields
@@ -49,7 +49,7 @@ async def ingress(
 
 @router.get("/pipelines/{name}/completion_status", responses={**IN_PROGRESS, **STALE_TOKEN})
 def completion_status(name: str, token: str, caller: Caller, services: ServicesDep) -> JSONResponse:
-    done = services.pipeline_ingress.completion(caller, name, token)
+    done = services.pipelines.ingress.completion(caller, name, token)
     return JSONResponse(
         {"status": done.status, "step": done.version},
         status_code=200 if done.status == "complete" else 202,
@@ -64,7 +64,7 @@ def query(
         raise InvalidInput(
             f"format {format!r} is not supported here; use json or text", code="INVALID_QUERY"
         )
-    result = services.pipeline_query.execute(caller, name, sql)
+    result = services.pipelines.query.execute(caller, name, sql)
     if format == "text":
         # exactly `text/plain`: the feldera client returns text only on that exact type
         return Response(_text(result).encode(), headers={"Content-Type": "text/plain"})

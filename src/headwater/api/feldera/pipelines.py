@@ -11,7 +11,7 @@ from headwater import __version__
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.feldera.statuses import CREATED
 from headwater.api.feldera.wire import pipeline_json
-from headwater.services.pipelines import PipelineDraft
+from headwater.services.pipelines.catalog import PipelineDraft
 
 router = APIRouter()
 
@@ -74,24 +74,24 @@ def cluster_healthz(_: Caller) -> dict[str, Any]:
 def list_pipelines(
     caller: Caller, services: ServicesDep, selector: str = "all"
 ) -> list[dict[str, Any]]:
-    return [pipeline_json(v, selector) for v in services.pipelines.list(caller)]
+    return [pipeline_json(v, selector) for v in services.pipelines.catalog.list(caller)]
 
 
 @router.post("/pipelines", status_code=201)
 def create(body: PipelineBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return pipeline_json(services.pipelines.create(caller, body.draft()))
+    return pipeline_json(services.pipelines.catalog.create(caller, body.draft()))
 
 
 @router.get("/pipelines/{name}")
 def get(name: str, caller: Caller, services: ServicesDep, selector: str = "all") -> dict[str, Any]:
-    return pipeline_json(services.pipelines.get(caller, name), selector)
+    return pipeline_json(services.pipelines.catalog.get(caller, name), selector)
 
 
 @router.put("/pipelines/{name}", responses=CREATED)
 def put(
     name: str, body: PipelineBody, caller: Caller, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
-    view, created = services.pipelines.put(caller, name, body.draft())
+    view, created = services.pipelines.catalog.put(caller, name, body.draft())
     response.status_code = 201 if created else 200
     return pipeline_json(view)
 
@@ -110,12 +110,12 @@ class PipelinePatch(BaseModel):
 
 @router.patch("/pipelines/{name}")
 def patch(name: str, body: PipelinePatch, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    return pipeline_json(services.pipelines.patch(caller, name, body.model_dump()))
+    return pipeline_json(services.pipelines.catalog.patch(caller, name, body.model_dump()))
 
 
 @router.delete("/pipelines/{name}")
 def delete(name: str, caller: Caller, services: ServicesDep) -> Response:
-    services.pipelines.delete(caller, name)
+    services.pipelines.catalog.delete(caller, name)
     return Response(status_code=200)
 
 
@@ -127,25 +127,25 @@ def start(
     initial: str = "running",
     dismiss_error: bool = Query(True),
 ) -> Response:
-    services.pipelines.start(caller, name, initial, dismiss_error)
+    services.pipelines.catalog.start(caller, name, initial, dismiss_error)
     return Response(status_code=202)
 
 
 @router.post("/pipelines/{name}/pause", status_code=202)
 def pause(name: str, caller: Caller, services: ServicesDep) -> Response:
-    services.pipelines.pause(caller, name)
+    services.pipelines.catalog.pause(caller, name)
     return Response(status_code=202)
 
 
 @router.post("/pipelines/{name}/resume", status_code=202)
 def resume(name: str, caller: Caller, services: ServicesDep) -> Response:
-    services.pipelines.resume(caller, name)
+    services.pipelines.catalog.resume(caller, name)
     return Response(status_code=202)
 
 
 @router.post("/pipelines/{name}/activate", status_code=202)
 def activate(name: str, caller: Caller, services: ServicesDep) -> Response:
-    services.pipelines.resume(caller, name)
+    services.pipelines.catalog.resume(caller, name)
     return Response(status_code=202)
 
 
@@ -153,17 +153,17 @@ def activate(name: str, caller: Caller, services: ServicesDep) -> Response:
 def stop(name: str, caller: Caller, services: ServicesDep, force: bool = False) -> Response:
     # force or not, the connectors commit what they buffered: unacknowledged input would
     # be read again anyway, so a checkpoint-free stop loses nothing either way.
-    services.pipelines.stop(caller, name)
+    services.pipelines.catalog.stop(caller, name)
     return Response(status_code=202)
 
 
 @router.post("/pipelines/{name}/clear", status_code=202)
 def clear(name: str, caller: Caller, services: ServicesDep) -> Response:
-    services.pipelines.clear(caller, name)
+    services.pipelines.catalog.clear(caller, name)
     return Response(status_code=202)
 
 
 @router.post("/pipelines/{name}/dismiss_error")
 def dismiss_error(name: str, caller: Caller, services: ServicesDep) -> Response:
-    services.pipelines.dismiss_error(caller, name)
+    services.pipelines.catalog.dismiss_error(caller, name)
     return Response(status_code=200)

@@ -9,8 +9,8 @@ from headwater import __version__
 from headwater.domain import access
 from headwater.domain.columns import Column
 from headwater.domain.pipelines import ConnectorState, DesiredStatus, Pipeline
-from headwater.services.pipeline_program import SQL_NAMES, render_masked_sql
-from headwater.services.pipelines import PipelineView
+from headwater.services.pipelines.catalog import PipelineView
+from headwater.services.pipelines.program import SQL_NAMES, render_masked_sql
 
 RESOURCES = {  # combined status → (resources status, runtime status)
     "Stopped": ("Stopped", None),

@@ -20,7 +20,7 @@ from headwater.domain.streams import (
     parse_update_method,
     validate_schedule,
 )
-from headwater.services.streams import (
+from headwater.services.ingest.streams import (
     UPDATABLE,
     NewDataset,
     StreamChanges,

@@ -1,0 +1,2 @@
+"""Feldera-style pipelines: programs, their tables, ingress, ad-hoc queries, connector runs and
+their commits."""
