@@ -105,5 +105,6 @@ def test_shell_completion_names_the_commands() -> None:
     assert completions.exit_code == 0
     assert "upload" in completions.stdout.split()
     script = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="headwater")
-    assert "complete" in script.stdout
+    # Once, under heavy load, this ended in exit 1 with nothing printed: say why if again.
+    assert "complete" in script.stdout, (script.exit_code, script.exception, script.output)
     assert "headwater" in script.stdout
