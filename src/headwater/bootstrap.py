@@ -32,7 +32,6 @@ from headwater.domain.egress import EgressPolicy
 from headwater.domain.errors import HeadwaterError, NotFound
 from headwater.domain.ports import Clock
 from headwater.domain.retries import RetryPolicy
-from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
 from headwater.runtime.liveness import LIVENESS, liveness_loop
 from headwater.runtime.loop import Loop
@@ -202,7 +201,7 @@ def build_runtime(
     supervisor = Supervisor(
         PipelineRuns(uow, clock),
         pipeline_commits,
-        transports(),
+        registry.sources(),
         settings.pipelines,
         tuple(settings.options_for_connectors()["file"]["allowed_dirs"]),
         policy,
@@ -238,7 +237,7 @@ def build_runtime(
             settings.oauth_token_ttl_seconds,
         ),
         policies=Policies(uow),
-        pipelines=Pipelines(uow, clock, query_engine, store),
+        pipelines=Pipelines(uow, clock, query_engine, store, registry),
         pipeline_ingress=PipelineIngress(
             uow, pipeline_commits, settings.pipelines.ingress_wait_seconds
         ),

@@ -31,9 +31,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from headwater.connectors import egress
-from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
-from headwater.runtime.continuous.nats_frames import FrameParser, Frames
-from headwater.runtime.continuous.tls import describe_tls_error
+from headwater.connectors.streaming.nats.endpoint import NatsEndpoint
+from headwater.connectors.streaming.nats.frames import FrameParser, Frames
+from headwater.connectors.streaming.tls import describe_tls_error
 
 READ_BYTES = 1 << 20
 GRACE_SECONDS = 0.2  # past a request's expiry: it is over whether or not the server said so
