@@ -1,21 +1,28 @@
 """The contract kit (`headwater.testing.check_source`) run against each built-in streaming
 source, the way a plug-in author runs it against theirs: datagen and file_input alone,
-url_input against a local HTTP server, nats_input against the real JetStream server, and the
+url_input against a local HTTP server, nats_input and mqtt_input against the real servers
+(127.0.0.1:4222, 127.0.0.1:1883), and the
 registry finding every built-in through the `headwater.sources` entry-point group."""
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as mqtt
 import pyarrow as pa
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from headwater.connectors.registry import ConnectorRegistry
 from headwater.connectors.sdk import Fetched, SourceContext, TerminalError
 from headwater.connectors.streaming.datagen import DatagenSource
 from headwater.connectors.streaming.file import FileSource
+from headwater.connectors.streaming.mqtt import MqttSource
 from headwater.connectors.streaming.nats import NatsSource
 from headwater.connectors.streaming.url import UrlSource
 from headwater.domain.datasets import Column, ColumnType
@@ -78,6 +85,34 @@ def test_nats_input_keeps_the_contract() -> None:
         result = check_source(NatsSource, config, ID, max_records=300, seconds=15)
         assert [json.loads(p)["id"] for p in result.payloads] == list(range(300))
         assert result.final_position == {"stream_sequence": 300}
+        assert not result.end_of_input
+
+
+@contextmanager
+def _retained(topic: str, count: int) -> Iterator[None]:
+    """`count` retained messages, one per subtopic, so a subscription made later gets them
+    all (MQTT keeps one retained message per topic); cleared afterwards."""
+    publisher = mqtt.Client(CallbackAPIVersion.VERSION2)
+    publisher.connect("127.0.0.1", 1883)
+    publisher.loop_start()
+    try:
+        for i in range(count):
+            body = json.dumps({"id": i}).encode()
+            publisher.publish(f"{topic}/{i}", body, qos=1, retain=True).wait_for_publish(10)
+        yield
+    finally:
+        for i in range(count):
+            publisher.publish(f"{topic}/{i}", b"", qos=1, retain=True).wait_for_publish(10)
+        publisher.disconnect()
+        publisher.loop_stop()
+
+
+def test_mqtt_input_keeps_the_contract() -> None:
+    topic = f"contract/{uuid.uuid4().hex}"
+    with _retained(topic, 50):
+        config = {"host": "127.0.0.1", "port": 1883, "topic": f"{topic}/#"}
+        result = check_source(MqttSource, config, ID, max_records=50, seconds=15)
+        assert sorted(json.loads(p)["id"] for p in result.payloads) == list(range(50))
         assert not result.end_of_input
 
 
