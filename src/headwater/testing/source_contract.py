@@ -137,7 +137,8 @@ def _read(
 
 def _take(fetched: Any, context: SourceContext, result: SourceResult) -> None:
     assert isinstance(fetched, Fetched), f"fetch() must return Fetched, not {fetched!r}"
-    assert fetched.nbytes >= 0 and fetched.duplicates >= 0, "negative counts in Fetched"
+    assert fetched.nbytes >= 0, f"Fetched.nbytes is negative: {fetched.nbytes}"
+    assert fetched.duplicates >= 0, f"Fetched.duplicates is negative: {fetched.duplicates}"
     for payload in fetched.payloads:
         assert isinstance(payload, bytes), f"a payload must be bytes, not {type(payload).__name__}"
     result.payloads.extend(fetched.payloads)

@@ -4,7 +4,7 @@ Config: `{"host": "127.0.0.1", "port": 1883, "topic": "sensors/#", "client_id": 
 "username": ..., "password": ..., "tls": {...}}`, or `url: "mqtt://host:port"` /
 `"mqtts://user:password@host:8883"` instead of host, port and the credentials.
 
-TLS: an `mqtts://` URL or a `tls` block (see `tls.py`: `ca_file`/`ca_pem`, `cert_file` +
+TLS: an `mqtts://` URL or a `tls` block (see `streaming/tls.py`: `ca_file`/`ca_pem`, `cert_file` +
 `key_file` or `cert_pem` + `key_pem`) connects over TLS, port 8883 unless given; the broker's
 certificate is always verified, against the given CA or the system's, and must name `host`.
 The password never appears in what the connector reports.

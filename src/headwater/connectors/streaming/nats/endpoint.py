@@ -1,5 +1,5 @@
 """Where `nats_input` connects and who it says it is, checked once and shared by the two
-connections it opens: nats-py's (which manages the consumer) and `nats_pull`'s (which reads).
+connections it opens: nats-py's (which manages the consumer) and `pull`'s (which reads).
 
 `connection_config` (Feldera's shape, plus `tls`):
 
@@ -7,7 +7,7 @@ connections it opens: nats-py's (which manages the consumer) and `nats_pull`'s (
                   "tls://host:4222"           TLS, whatever the server says
                   "nats://user:password@host" / "nats://token@host"   credentials in the URL
     "auth": {"user_and_password": {"user": "u", "password": "p"}} | {"token": "t"}
-    "tls": {... see tls.py ..., "server_name": "nats.internal", "handshake_first": false}
+    "tls": {... see streaming/tls.py ..., "server_name": "nats.internal", "handshake_first": false}
 
 TLS follows the NATS protocol: the server's first frame (INFO) says `tls_required` or
 `tls_available`, and a client that wants TLS upgrades the connection there; with

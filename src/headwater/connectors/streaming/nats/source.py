@@ -14,8 +14,8 @@ before `fetch` returns, so they flow in while the worker commits; `pause` collec
 brought, so paused, the connector has no pull request out and nothing unacknowledged.
 
 nats-py creates the consumer; the messages come over a lean connection of our own
-(`nats_pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
-Both use the same server, credentials and TLS (`nats_endpoint.NatsEndpoint`); the reader
+(`pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
+Both use the same server, credentials and TLS (`endpoint.NatsEndpoint`); the reader
 connects first, so what the server offers is known before nats-py sends any credentials.
 """
 
