@@ -36,7 +36,6 @@ from headwater.domain.ports.ingest import PartStaging
 from headwater.domain.ports.storage import DatasetStore
 from headwater.domain.ports.unit_of_work import Clock, UnitOfWorkFactory
 from headwater.domain.retries import RetryPolicy
-from headwater.runtime.continuous import transports
 from headwater.runtime.executor import ThreadExecutor
 from headwater.runtime.liveness import LIVENESS, liveness_loop
 from headwater.runtime.loop import Loop
@@ -263,7 +262,7 @@ def compose(settings: Settings, ports: Ports) -> Runtime:
     supervisor = Supervisor(
         PipelineRuns(uow, clock),
         pipeline_commits,
-        transports(),
+        registry.sources(),
         settings.pipelines,
         tuple(settings.options_for_connectors()["file"]["allowed_dirs"]),
         policy,
@@ -300,7 +299,7 @@ def compose(settings: Settings, ports: Ports) -> Runtime:
             versions=Versions(uow, store, clock, committer, uploads, tables, me),
         ),
         pipelines=PipelineServices(
-            catalog=Pipelines(uow, clock, query_engine, store),
+            catalog=Pipelines(uow, clock, query_engine, store, registry),
             ingress=PipelineIngress(uow, pipeline_commits, settings.pipelines.ingress_wait_seconds),
             query=PipelineQuery(uow, store, query_engine),
         ),

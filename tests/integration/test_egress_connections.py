@@ -17,12 +17,12 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from headwater.connectors import egress, egress_http
+from headwater.connectors.registry import ConnectorRegistry
+from headwater.connectors.sdk import SourceContext, TerminalError
+from headwater.connectors.streaming.mqtt.egress import EgressMqttClient
 from headwater.domain.datasets import Column, ColumnType
 from headwater.domain.egress import EgressPolicy
-from headwater.runtime.continuous import transports
-from headwater.runtime.continuous.guarded import guarded_factory
-from headwater.runtime.continuous.mqtt_egress import EgressMqttClient
-from headwater.runtime.continuous.source import FatalSourceError, SourceContext
+from headwater.runtime.guarded_source import guarded_factory
 from tests.api.test_egress import loopback_name
 from tests.connectors.http_support import DataServer, Reply, text_reply
 
@@ -132,7 +132,7 @@ def source_of(transport: str, config: dict[str, Any], guard: egress.EgressGuard)
     context = SourceContext(
         "p", "t", "c", config, (Column("body", ColumnType.STRING),), table_id=str(uuid.uuid4())
     )
-    return guarded_factory(transports()[transport], guard)(context)
+    return guarded_factory(ConnectorRegistry.from_entry_points().source(transport), guard)(context)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_a_continuous_input_to_a_refused_broker_stops_with_the_egress_error(
     transport: str, config: dict[str, Any], where: str
 ) -> None:
     source = source_of(transport, config, egress.EgressGuard(DEFAULTS))
-    with pytest.raises(FatalSourceError) as stopped:
+    with pytest.raises(TerminalError) as stopped:
         source.open(None)
     assert str(stopped.value) == f"{where} is not allowed by the egress policy: loopback"
     source.close()
@@ -162,7 +162,7 @@ def test_url_input_is_refused_the_loopback_and_redirects_into_it() -> None:
         policy = EgressPolicy.build(allow=[f"127.0.0.1:{opened.port}"])
         for url in (closed.url("/lines"), opened.url("/moved")):
             source = source_of("url_input", {"path": url}, egress.EgressGuard(policy))
-            with pytest.raises(FatalSourceError, match=f"127.0.0.1:{closed.port} is not allowed"):
+            with pytest.raises(TerminalError, match=f"127.0.0.1:{closed.port} is not allowed"):
                 source.open(None)
             source.close()
         assert closed.requests == []

@@ -13,7 +13,7 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from headwater.runtime.continuous.nats_frames import FrameParser, Frames, ProtocolError
+from headwater.connectors.streaming.nats.frames import FrameParser, Frames, ProtocolError
 from tests.e2e.nats_support import create_stream, delete_stream, run, unique_stream
 
 PAYLOADS = [

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from headwater.connectors.sdk import Fetched, SourceContext, TransientError
+from headwater.connectors.streaming.nats import source as nats_source
+from headwater.connectors.streaming.nats.endpoint import NatsEndpoint
+from headwater.connectors.streaming.nats.pull import JetStreamPull
+from headwater.connectors.streaming.nats.source import NatsSource
 from headwater.domain.datasets import Column, ColumnType
-from headwater.runtime.continuous import nats as nats_source
-from headwater.runtime.continuous.nats import NatsSource
-from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
-from headwater.runtime.continuous.nats_pull import JetStreamPull
-from headwater.runtime.continuous.source import Fetched, SourceContext, TransientSourceError
 from tests.e2e.nats_support import (
     NATS_URL,
     consumer_info,
@@ -173,7 +173,7 @@ def test_a_deleted_consumer_is_a_transient_error(stream: tuple[str, str]) -> Non
         for _ in range(5):
             try:
                 src.fetch(10, 0.5)
-            except TransientSourceError as exc:
+            except TransientError as exc:
                 errors.append(str(exc))
                 break
         assert errors == [f"the consumer 'd' of {name!r} is gone"]

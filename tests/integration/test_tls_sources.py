@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from headwater.connectors.sdk import Fetched, SourceContext, TransientError
+from headwater.connectors.streaming.mqtt.source import MqttSource
+from headwater.connectors.streaming.nats.source import NatsSource
 from headwater.domain.datasets import Column, ColumnType
-from headwater.runtime.continuous.mqtt import MqttSource
-from headwater.runtime.continuous.nats import NatsSource
-from headwater.runtime.continuous.source import Fetched, SourceContext, TransientSourceError
 from tests.e2e.nats_support import own_stream, publish
 from tests.support.tls_brokers import (
     PASSWORD,
@@ -86,7 +86,7 @@ def drain(source: NatsSource | MqttSource, expected: int) -> list[int]:
 
 def open_error(source: NatsSource | MqttSource) -> str:
     try:
-        with pytest.raises(TransientSourceError) as caught:
+        with pytest.raises(TransientError) as caught:
             source.open(None)
     finally:
         source.close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from headwater.connectors.sdk import SourceContext
 from headwater.domain.datasets import Column, ColumnType
-from headwater.runtime.continuous.source import SourceContext
 
 COLUMNS = (Column("id", ColumnType.LONG),)
 

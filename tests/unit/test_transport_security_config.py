@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import trustme
 
+from headwater.connectors.sdk import SourceContext, TerminalError
+from headwater.connectors.streaming.mqtt.source import MqttSource
+from headwater.connectors.streaming.nats.endpoint import NatsEndpoint
+from headwater.connectors.streaming.nats.source import NatsSource
 from headwater.domain.datasets import Column, ColumnType
-from headwater.runtime.continuous.mqtt import MqttSource
-from headwater.runtime.continuous.nats import NatsSource
-from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
-from headwater.runtime.continuous.source import FatalSourceError, SourceContext
 
 
 def context(config: dict[str, Any], allowed: tuple[str, ...] = ()) -> SourceContext:
@@ -71,7 +71,7 @@ def ca_pem() -> str:
     ],
 )
 def test_nats_config_mistakes_name_the_field(connection: dict[str, Any], named: str) -> None:
-    with pytest.raises(FatalSourceError, match="nats_input") as caught:
+    with pytest.raises(TerminalError, match="nats_input") as caught:
         nats(connection)
     assert named in str(caught.value)
 
@@ -85,12 +85,12 @@ def test_a_ca_file_outside_the_allowed_directories_is_refused_unread(
     (elsewhere / "ca.pem").write_text(ca_pem)
     (allowed / "ca.pem").write_text(ca_pem)
     outside = {"server_url": "nats://h", "tls": {"ca_file": str(elsewhere / "ca.pem")}}
-    with pytest.raises(FatalSourceError, match=r"\(tls.ca_file\) may read only inside"):
+    with pytest.raises(TerminalError, match=r"\(tls.ca_file\) may read only inside"):
         nats(outside, (str(allowed),))
     # through a link out of the allowed folder: still outside
     (allowed / "link.pem").symlink_to(elsewhere / "ca.pem")
     linked = {"server_url": "nats://h", "tls": {"ca_file": str(allowed / "link.pem")}}
-    with pytest.raises(FatalSourceError, match="may read only inside"):
+    with pytest.raises(TerminalError, match="may read only inside"):
         nats(linked, (str(allowed),))
     inside = {"server_url": "nats://h", "tls": {"ca_file": str(allowed / "ca.pem")}}
     assert endpoint(inside, (str(allowed),)).wants_tls
@@ -150,7 +150,7 @@ def test_secrets_stay_out_of_addresses_and_described_errors() -> None:
     ],
 )
 def test_mqtt_config_mistakes_name_the_field(config: dict[str, Any], named: str) -> None:
-    with pytest.raises(FatalSourceError, match="mqtt_input") as caught:
+    with pytest.raises(TerminalError, match="mqtt_input") as caught:
         MqttSource(context(config))
     assert named in str(caught.value)
 

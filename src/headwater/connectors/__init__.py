@@ -1,23 +1,16 @@
-"""The connector SDK: what a connector declares and yields, and the registry that finds them.
-
-A connector is an object with four methods, in the order a run uses them:
-
-    spec()               the JSON Schema of its configuration (secrets marked "secret": true,
-                         the fields saying where they go "target": see `targets`)
-    check(config)        can it reach the source with this configuration? raise if not
-    discover(config)     the columns it will produce
-    read(config, state)  Arrow record batches, and `Checkpoint(state)` after the batches it covers;
-                         `Notice(message)` for what the run should report without failing
-
-Errors are typed: `TransientError` is retried with backoff, `TerminalError` fails the run.
-Connections go through `egress` (and `egress_http` for httpx), which apply the egress policy.
-"""
+"""Connectors: the SDK (`sdk`: a batch `Connector` and a streaming `Source`, one error tree),
+the registry that finds them through entry points, the built-in batch connectors (`builtin`)
+and streaming sources (`streaming`), and the egress policy every connection passes."""
 
 from headwater.connectors.sdk import (
     Checkpoint,
     Connector,
     ConnectorError,
+    Fetched,
     Notice,
+    Source,
+    SourceContext,
+    SourceFactory,
     TerminalError,
     TransientError,
 )
@@ -26,7 +19,11 @@ __all__ = [
     "Checkpoint",
     "Connector",
     "ConnectorError",
+    "Fetched",
     "Notice",
+    "Source",
+    "SourceContext",
+    "SourceFactory",
     "TerminalError",
     "TransientError",
 ]

@@ -4,6 +4,9 @@ Streams carry configuration the way Domo does: every value a string (`{"name": "
 "value": "5432", "type": "string"}`). Before validation each value is turned into the type the
 spec asks for (integer, number, boolean, array or object), so a connector always receives
 real types. The first problem found is reported as a 400 naming the field.
+
+A streaming source's `transport.config` is plain JSON, already typed: it is only checked
+(`check_config`, the same validation), its fields named under `transport.config`.
 """
 
 from __future__ import annotations
@@ -27,10 +30,18 @@ def prepare_config(spec: Mapping[str, Any], values: Mapping[str, Any]) -> dict[s
     config = {
         name: _coerce(name, value, properties.get(name) or {}) for name, value in values.items()
     }
-    errors = sorted(Draft202012Validator(dict(spec)).iter_errors(config), key=_error_order)
-    if errors:
-        raise _invalid(errors[0])
+    check_config(spec, config)
     return config
+
+
+def check_config(
+    spec: Mapping[str, Any], config: Mapping[str, Any], prefix: str = "configuration"
+) -> None:
+    """`config` validated against `spec` as it is; raises InvalidInput naming the first field
+    at fault as `<prefix>.<path>` (`configuration.port`, `transport.config.stream_name`)."""
+    errors = sorted(Draft202012Validator(dict(spec)).iter_errors(dict(config)), key=_error_order)
+    if errors:
+        raise _invalid(errors[0], prefix)
 
 
 def secret_fields(spec: Mapping[str, Any]) -> set[str]:
@@ -78,14 +89,14 @@ def _error_order(error: ValidationError) -> tuple[int, str]:
     return (len(error.absolute_path), str(list(error.absolute_path)))
 
 
-def _invalid(error: ValidationError) -> InvalidInput:
+def _invalid(error: ValidationError, prefix: str) -> InvalidInput:
     path = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.validator_value, list):
         present = error.instance if isinstance(error.instance, Mapping) else {}
         missing = [name for name in error.validator_value if name not in present]
         path.append(missing[0] if missing else "?")
         return InvalidInput(
-            f"configuration {'.'.join(path)!r} is required", field=f"configuration.{'.'.join(path)}"
+            f"{prefix} {'.'.join(path)!r} is required", field=f"{prefix}.{'.'.join(path)}"
         )
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         allowed = set(
@@ -94,9 +105,9 @@ def _invalid(error: ValidationError) -> InvalidInput:
         extra = sorted(set(error.instance) - allowed)
         name = ".".join([*path, extra[0]]) if extra else ".".join(path)
         return InvalidInput(
-            f"configuration {name!r} is not a setting of this connector; "
+            f"{prefix} {name!r} is not a setting of this connector; "
             f"known: {', '.join(sorted(allowed))}",
-            field=f"configuration.{name}",
+            field=f"{prefix}.{name}",
         )
     where = ".".join(path) or "(root)"
-    return InvalidInput(f"configuration {where!r}: {error.message}", field=f"configuration.{where}")
+    return InvalidInput(f"{prefix} {where!r}: {error.message}", field=f"{prefix}.{where}")

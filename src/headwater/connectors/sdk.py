@@ -1,55 +1,43 @@
-"""The connector contract (see the package docstring)."""
+"""The connector SDK: one import for both shapes of connector, and the errors both raise.
 
-from __future__ import annotations
+Batch (`Connector`, run by a stream's execution, registered under the entry-point group
+`headwater.connectors`):
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+    spec()               the JSON Schema of its configuration (secrets marked "secret": true,
+                         the fields saying where they go "target": see `targets`)
+    check(config)        can it reach the source with this configuration? raise if not
+    discover(config)     the columns it will produce
+    read(config, state)  Arrow record batches, and `Checkpoint(state)` after the batches it covers;
+                         `Notice(message)` for what the run should report without failing
 
-import pyarrow as pa
+Streaming (`Source`, run continuously by a pipeline's connector, registered under
+`headwater.sources` by Feldera's transport name): its class has `spec()` (the JSON Schema of
+`transport.config`) and is called with a `SourceContext`; the source then has
 
-from headwater.domain.datasets import Column
+    open(position)       start reading after the committed position (None: from the start)
+    fetch(max, timeout)  `Fetched`: payloads (or Arrow rows), the position after them
+    ack(position)        everything up to `position` is committed: acknowledge the source
+    pause() / resume()   stop / start reading at the source itself
+    close()
 
+Errors are one tree under `HeadwaterError`: `TransientError` is retried with backoff (the one
+`RetryPolicy`), `TerminalError` fails the run or stops the source. Connections go through
+`egress` (and `egress_http` for httpx), which apply the egress policy.
+"""
 
-class ConnectorError(Exception):
-    """Base of the errors a connector raises on purpose."""
+from headwater.connectors.connector import Checkpoint, Connector, Notice
+from headwater.connectors.errors import ConnectorError, TerminalError, TransientError
+from headwater.connectors.source import Fetched, Source, SourceContext, SourceFactory
 
-
-class TransientError(ConnectorError):
-    """Worth retrying: a timeout, a 503, a dropped connection. `retry_after` (seconds) is the
-    source's own wish (HTTP Retry-After); the run waits at least that long, up to its cap."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class TerminalError(ConnectorError):
-    """Retrying will not help: bad credentials, a missing table, a malformed source."""
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """Incremental state, valid once every batch yielded before it is committed."""
-
-    state: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What the run should report without failing, on its execution's `warnings` (a file
-    read again from its start because it was replaced or truncated)."""
-
-    message: str
-
-
-@runtime_checkable
-class Connector(Protocol):
-    name: str
-
-    def spec(self) -> dict[str, Any]: ...
-    def check(self, config: Mapping[str, Any]) -> None: ...
-    def discover(self, config: Mapping[str, Any]) -> list[Column]: ...
-    def read(
-        self, config: Mapping[str, Any], state: Mapping[str, Any]
-    ) -> Iterator[pa.RecordBatch | Checkpoint | Notice]: ...
+__all__ = [
+    "Checkpoint",
+    "Connector",
+    "ConnectorError",
+    "Fetched",
+    "Notice",
+    "Source",
+    "SourceContext",
+    "SourceFactory",
+    "TerminalError",
+    "TransientError",
+]

@@ -8,8 +8,17 @@ HeadwaterError
 ├── PermissionDenied      known to the caller, but not theirs to do (403)
 ├── NotFound              does not exist, or the caller may not know it does (404)
 ├── Conflict              valid, but not in the current state (409)
-└── Gone                  existed, but is past its retention and cannot come back (410)
-    └── VersionExpired    a data version whose files were vacuumed (or log cleaned up)
+├── Gone                  existed, but is past its retention and cannot come back (410)
+│   └── VersionExpired    a data version whose files were vacuumed (or log cleaned up)
+└── ConnectorError        what a connector (batch or streaming) raises on purpose
+    ├── TerminalError     (+ Terminal) retrying will not help: the run or source stops
+    │   └── EgressRefused the egress policy refused the destination
+    └── TransientError    (+ Transient) worth retrying, after `RetryPolicy.delay`
+
+`Terminal` and `Transient` are mixins (as dlt's TerminalException/TransientException): they
+say whether trying again can help, whatever the error's place in the tree, so the code that
+retries (`domain.retries.RetryPolicy` and its callers) asks them and not concrete classes.
+The connector classes live with the connector SDK (`headwater.connectors.errors`).
 
 Pipelines add: UnknownPipeline, UnknownTable, UnknownConnector (NotFound); InvalidProgram,
 InvalidAction (InvalidInput); RecordErrors (BadData); DuplicateName, PipelineBusy,
@@ -30,6 +39,19 @@ class HeadwaterError(Exception):
         if code is not None:
             self.code = code
         self.details: dict[str, Any] = details
+
+
+class Terminal(Exception):
+    """Mixin: trying again will not help (bad credentials, a missing table, a refused
+    destination). What retries stops at once."""
+
+
+class Transient(Exception):
+    """Mixin: trying again may help (a timeout, a 503, a dropped connection). `retry_after`
+    (seconds) is the source's own wish (HTTP Retry-After); the wait is at least that long, up
+    to the policy's cap."""
+
+    retry_after: float | None = None
 
 
 class InvalidInput(HeadwaterError):

@@ -1,8 +1,18 @@
 """How failed work is tried again: exponential backoff with a cap, and a budget of retries.
 
-The same policy shape serves two levels: the transient errors inside one connector run (set
-by the operator, `HEADWATER_CONNECTOR_MAX_RETRIES`), and the re-executions of a failed
-scheduled run (per stream, `retryPolicy`, with the operator's default).
+`RetryPolicy` is the one source of retry delays. It serves three levels:
+
+- the transient errors inside one batch connector run (set by the operator,
+  `HEADWATER_CONNECTOR_MAX_RETRIES` and `HEADWATER_CONNECTOR_RETRY_DELAY_SECONDS`: 1 s
+  doubling, up to 60 s, 3 retries by default; `services.ingest.connector_runs`);
+- the re-executions of a failed scheduled run (per stream, `retryPolicy`, with the operator's
+  default `HEADWATER_SCHEDULER__RETRY_*`: 60 s doubling; `services.ingest.retries`);
+- a pipeline's streaming source reconnecting after a transient error, or a commit tried again
+  (`RECONNECTS`: 0.5 s doubling up to 10 s, for as long as the pipeline runs;
+  `runtime.connector_worker`).
+
+What is worth retrying is the error's to say: `domain.errors.Transient` (with its
+`retry_after`, the source's own wish) or `domain.errors.Terminal`.
 """
 
 from __future__ import annotations
@@ -10,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.domain.errors import InvalidInput
+from headwater.domain.errors import InvalidInput, Transient
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_retries: int = 3
+    max_retries: int | None = 3  # None: never gives up (a source retries while its pipeline runs)
     first_delay_seconds: float = 1.0
     max_delay_seconds: float = 60.0
 
@@ -25,12 +35,27 @@ class RetryPolicy:
         backoff = self.first_delay_seconds * 2 ** (attempt - 1)
         return float(min(max(backoff, asked or 0.0), self.max_delay_seconds))
 
+    def delay_after(self, error: BaseException, attempt: int) -> float:
+        """`delay(attempt)`, at least what a transient `error` asked for (its retry_after)."""
+        asked = error.retry_after if isinstance(error, Transient) else None
+        return self.delay(attempt, asked)
+
+    def gives_up(self, attempt: int) -> bool:
+        """Is retry number `attempt` (1-based) past the budget?"""
+        return self.max_retries is not None and attempt > self.max_retries
+
     def to_json(self) -> dict[str, Any]:
         return {
             "maxRetries": self.max_retries,
             "delaySeconds": self.first_delay_seconds,
             "maxDelaySeconds": self.max_delay_seconds,
         }
+
+
+# A pipeline's streaming source: reconnects (and commits tried again) wait 0.5, 1, 2, 4, 8,
+# then 10 s each, for as long as the pipeline runs. Until issue 17 the worker had its own
+# table (0.5, 1, 2, 5, 10): the same start and cap, now doubling like every other retry.
+RECONNECTS = RetryPolicy(max_retries=None, first_delay_seconds=0.5, max_delay_seconds=10.0)
 
 
 def parse_retry_policy(raw: Any, default: RetryPolicy | None = None) -> RetryPolicy | None:
@@ -48,7 +73,8 @@ def parse_retry_policy(raw: Any, default: RetryPolicy | None = None) -> RetryPol
             "delaySeconds, maxDelaySeconds",
             field=f"retryPolicy.{unknown[0]}",
         )
-    retries = _number(raw, "maxRetries", base.max_retries, integer=True)
+    # a stream's policy always has a budget (only RECONNECTS has none, and it is no default)
+    retries = _number(raw, "maxRetries", base.max_retries or 0, integer=True)
     delay = _number(raw, "delaySeconds", base.first_delay_seconds)
     cap = _number(raw, "maxDelaySeconds", max(base.max_delay_seconds, delay))
     if cap < delay:

@@ -6,6 +6,11 @@ its oldest record waited `commit_interval_seconds`, in one Delta commit that als
 source position; only then does it acknowledge the source. Paused, it commits what it holds
 and stops fetching at the source. A transient source error drops the uncommitted buffer and
 reopens the source at the committed position, so nothing is lost and nothing doubled.
+
+Errors: one that is `Terminal` (the SDK's `TerminalError`, an egress refusal) stops the
+connector, its message the `fatal_error`; any other is transient: counted, then retried after
+the reconnect policy's delay (`domain.retries.RECONNECTS`, at least a `TransientError`'s
+`retry_after`).
 """
 
 from __future__ import annotations
@@ -20,22 +25,16 @@ from typing import Any
 
 import pyarrow as pa
 
+from headwater.connectors.sdk import Fetched, Source, SourceContext
+from headwater.domain.errors import Terminal
 from headwater.domain.pipelines import ConnectorDef, ConnectorState, Pipeline, TableDef
-from headwater.runtime.continuous.source import (
-    FatalSourceError,
-    Fetched,
-    Source,
-    SourceContext,
-    SourceFactory,
-)
+from headwater.domain.retries import RECONNECTS, RetryPolicy
 from headwater.services.pipelines.commits import PipelineCommits
 from headwater.settings import PipelineSettings
 from headwater.tabular.record_formats import Changes, RecordFormat
 from headwater.tabular.types import arrow_schema
 
 log = logging.getLogger(__name__)
-
-RETRY_SECONDS = (0.5, 1, 2, 5, 10)
 
 
 class LeaseLost(Exception):
@@ -57,13 +56,15 @@ class ConnectorWorker:
         table: TableDef,
         connector: ConnectorDef,
         state: ConnectorState,
-        factory: SourceFactory,
+        factory: Callable[[SourceContext], Source],
         commits: PipelineCommits,
         settings: PipelineSettings,
         lease_ok: Callable[[], bool],
         allowed_dirs: tuple[str, ...] = (),
+        retry: RetryPolicy = RECONNECTS,
     ) -> None:
         self.pipeline = pipeline
+        self._retry = retry
         self.table = table
         self.connector = connector
         self._state = state
@@ -148,7 +149,7 @@ class ConnectorWorker:
         except LeaseLost:
             self.lease_lost = True
             log.warning("%s: lease lost; stopping without committing", self._state.endpoint)
-        except FatalSourceError as exc:
+        except Terminal as exc:
             self._fatal(str(exc))
         except Exception as exc:
             log.exception("connector %s failed", self._state.endpoint)
@@ -182,13 +183,13 @@ class ConnectorWorker:
                 source.open(self._committed_position)
                 self._healthy()
                 return source
-            except FatalSourceError as exc:
+            except Terminal as exc:
                 self._fatal(str(exc))
                 return None
             except Exception as exc:  # the source is unreachable for now
                 self._transport_error(f"cannot open the source: {exc}")
                 attempt += 1
-                self._stop.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1])
+                self._stop.wait(self._retry.delay_after(exc, attempt))
         return None
 
     def _loop(self) -> None:
@@ -200,7 +201,7 @@ class ConnectorWorker:
                 fetching, attempt = self._step(fetching, attempt)
             except CommitFailed:  # the buffer is kept; the next turn commits it again
                 attempt += 1
-                self._stop.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1])
+                self._stop.wait(self._retry.delay(attempt))
 
     def _step(self, fetching: bool, attempt: int) -> tuple[bool, int]:
         """One turn: commit and stop fetching while inactive, else fetch and maybe commit."""
@@ -231,12 +232,12 @@ class ConnectorWorker:
             fetched = source.fetch(
                 min(room, self._settings.max_batch_records), self._fetch_timeout()
             )
-        except FatalSourceError:
+        except Terminal:
             raise
         except Exception as exc:
             attempt += 1
             self._transport_error(str(exc))
-            self._stop.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1])
+            self._stop.wait(self._retry.delay_after(exc, attempt))
             self._source = self._reopen(source)
             return fetching, attempt
         if attempt:
@@ -265,7 +266,7 @@ class ConnectorWorker:
         try:
             fresh.open(self._committed_position)
             self._healthy()
-        except FatalSourceError:
+        except Terminal:
             raise
         except Exception as exc:
             self._transport_error(f"cannot reopen the source: {exc}")

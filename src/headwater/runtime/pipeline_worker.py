@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 
 from headwater.connectors.egress import EgressGuard
+from headwater.connectors.sdk import SourceFactory
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.pipelines import ConnectorState, DesiredStatus, Pipeline
 from headwater.runtime.connector_worker import ConnectorWorker
-from headwater.runtime.continuous.guarded import guarded_factory
-from headwater.runtime.continuous.source import SourceFactory
+from headwater.runtime.guarded_source import guarded_factory
 from headwater.services.pipelines.commits import PipelineCommits
 from headwater.services.pipelines.runs import PipelineRuns
 from headwater.settings import PipelineSettings

@@ -18,9 +18,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from headwater.connectors.sdk import SourceFactory
 from headwater.domain.egress import EgressPolicy
 from headwater.domain.pipelines import Pipeline, RuntimeStatus
-from headwater.runtime.continuous.source import SourceFactory
 from headwater.runtime.pipeline_worker import PipelineWorker
 from headwater.services.pipelines.commits import PipelineCommits
 from headwater.services.pipelines.runs import PipelineRuns

@@ -1,5 +1,7 @@
 """Data providers on `/api/data/v1/providers`: the connectors this server can run, with the
-JSON Schema of their configuration (what a CONNECTOR stream's `configuration` must satisfy)."""
+JSON Schema of their configuration. `kind` says which shape: `batch` (what a CONNECTOR
+stream's `configuration` must satisfy) or `streaming` (a pipeline connector's
+`transport.config`, its key the `transport.name`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ def provider_json(provider: Provider) -> dict[str, Any]:
         "status": "BROKEN" if provider.broken else "AVAILABLE",
         "error": provider.broken,
         "spec": provider.spec,
+        "kind": provider.kind,
     }
 
 

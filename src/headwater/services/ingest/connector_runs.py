@@ -163,11 +163,11 @@ class ConnectorRuns:
                 return None
             except TransientError as exc:
                 attempt += 1
-                if attempt > self._retry.max_retries:
+                if self._retry.gives_up(attempt):
                     return self._fail(execution_id, f"gave up after {attempt - 1} retries: {exc}")
                 self._note_retry(execution_id, attempt)
                 self._staging.discard_execution(execution_id)
-                if cancel.wait(self._retry.delay(attempt, exc.retry_after)):
+                if cancel.wait(self._retry.delay_after(exc, attempt)):
                     return None
             except (TerminalError, HeadwaterError) as exc:
                 return self._fail(execution_id, str(exc))

@@ -29,7 +29,7 @@ class ScheduledRetries:
         if stream is None or not stream.schedule_active or execution.ended_at is None:
             return
         policy = stream.retry_policy or self.default_policy
-        if execution.attempt > policy.max_retries:
+        if policy.gives_up(execution.attempt):
             return
         due = execution.ended_at + timedelta(seconds=policy.delay(execution.attempt))
         uow.streams.set_retry(stream.id, due, execution.id, expected_of=stream.retry_of)

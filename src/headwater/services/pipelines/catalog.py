@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from headwater.connectors.registry import ConnectorRegistry
 from headwater.domain import access
 from headwater.domain.access import AccessLevel
 from headwater.domain.errors import (
     DuplicateName,
     InvalidAction,
+    InvalidInput,
     InvalidProgram,
     InvalidQuery,
     PermissionDenied,
@@ -82,12 +84,20 @@ class PipelineView:
 
 class Pipelines:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, engine: QueryEngine, store: DatasetStore
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        engine: QueryEngine,
+        store: DatasetStore,
+        sources: ConnectorRegistry | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._engine = engine
         self._tables = PipelineTables(clock, store)
+        # the streaming sources a connector's transport names, with the specs its config
+        # must satisfy (the built-ins and plug-ins of `headwater.sources`)
+        self._sources = sources or ConnectorRegistry.from_entry_points()
 
     # -- definitions ---------------------------------------------------------------------
     def create(self, actor: Principal, draft: PipelineDraft) -> PipelineView:
@@ -98,6 +108,7 @@ class Pipelines:
         check_name(draft.name)
         program, code = draft.program()
         self._check_views(program)
+        self._check_transports(program)
         now = self._clock.now()
         with self._uow() as uow:
             if uow.pipelines.find_by_name(draft.name) is not None:
@@ -135,6 +146,7 @@ class Pipelines:
             return self.create(actor, draft), True
         program, code = draft.program()
         self._check_views(program)
+        self._check_transports(program)
         with self._uow() as uow:
             pipeline, level = authorize_pipeline(uow, actor, name, access.EDIT)
             self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
@@ -165,6 +177,7 @@ class Pipelines:
                 self._require_stopped(pipeline, "UPDATE_RESTRICTED_TO_STOPPED", "edit")
                 program = parse_sql(changes["program_code"])
                 self._check_views(program)
+                self._check_transports(program)
             with self._tables.replacing(uow, pipeline, program):
                 if program is not None:
                     pipeline.program = program
@@ -351,6 +364,26 @@ class Pipelines:
             self._engine.check_views([t.name for t in program.tables], views)
         except InvalidQuery as exc:
             raise InvalidProgram(str(exc), field="program_code") from None
+
+    def _check_transports(self, program: Program) -> None:
+        """Each connector's transport is an installed streaming source and its config
+        satisfies the source's spec: a 400 naming `transport.name` or
+        `transport.config.<field>` (with the table and connector), not a connector that fails
+        once started. What only the running source can know (the allowed directories, whether
+        files exist, a server's answer) is still its own to report, in the connector's stats."""
+        for table in program.tables:
+            for index, connector in enumerate(table.connectors):
+                try:
+                    self._sources.check_source(connector.transport, connector.transport_config)
+                except InvalidInput as exc:
+                    where = f"table {table.name!r}, connector {connector.name!r}"
+                    raise InvalidProgram(
+                        f"{where}: {exc.message}",
+                        field=exc.details.get("field", "transport"),
+                        table=table.name,
+                        connector=connector.name,
+                        index=index,
+                    ) from None
 
     def _require_stopped(self, pipeline: Pipeline, code: str, verb: str) -> None:
         status = pipeline.deployment_status(self._clock.now())

@@ -14,17 +14,23 @@ from typing import Any
 import httpx
 
 from headwater.connectors import egress, egress_http
-from headwater.runtime.continuous.lines import LineBuffer
-from headwater.runtime.continuous.source import FatalSourceError, Fetched, SourceContext
+from headwater.connectors.sdk import Fetched, SourceContext, TerminalError
+from headwater.connectors.streaming.lines import LineBuffer
+from headwater.connectors.streaming.url.spec import SPEC
 
 CHUNK = 1 << 20
 
 
 class UrlSource:
+    @staticmethod
+    def spec() -> dict[str, Any]:
+        """The JSON Schema of `transport.config` (checked when a pipeline is defined)."""
+        return SPEC
+
     def __init__(self, context: SourceContext) -> None:
         self._url = str(context.config.get("path") or context.config.get("url") or "")
         if not self._url.startswith(("http://", "https://")):
-            raise FatalSourceError("url_input needs 'path', an http:// or https:// URL")
+            raise TerminalError("url_input needs 'path', an http:// or https:// URL")
         self._client = httpx.Client(
             timeout=httpx.Timeout(30.0),
             # every new connection, a redirect's too, passes the egress policy
@@ -51,7 +57,7 @@ class UrlSource:
             self._response.close()
             message = f"url_input: GET {self._url} answered {status}"
             if 400 <= status < 500 and status not in (408, 429):
-                raise FatalSourceError(message)
+                raise TerminalError(message)
             raise ConnectionError(message)
         self._chunks = self._response.iter_bytes(CHUNK)
         if self._offset and self._response.status_code != 206:

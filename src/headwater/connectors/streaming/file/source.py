@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from pathlib import Path
 from typing import IO, Any
 
 from headwater.connectors.file_positions import (
@@ -25,30 +24,22 @@ from headwater.connectors.file_positions import (
     FileStat,
     assess,
 )
-from headwater.runtime.continuous.lines import LineBuffer
-from headwater.runtime.continuous.source import FatalSourceError, Fetched, SourceContext
+from headwater.connectors.sdk import Fetched, SourceContext, TerminalError
+from headwater.connectors.streaming.file.spec import SPEC
+from headwater.connectors.streaming.lines import LineBuffer
+from headwater.connectors.streaming.paths import allowed_path
 
 log = logging.getLogger(__name__)
 
 READ_BYTES = 4 << 20
 
 
-def allowed_path(raw: str, allowed_dirs: tuple[str, ...], reader: str = "file_input") -> Path:
-    """`raw` resolved (links followed), if it lies inside one of the allowed directories.
-    `reader` names who asks, in the error (`file_input`, or a TLS field of a transport)."""
-    if not raw:
-        raise FatalSourceError(f"{reader} needs a 'path'")
-    real = Path(raw).resolve()
-    roots = [Path(d).resolve() for d in allowed_dirs]
-    if not any(real == root or root in real.parents for root in roots):
-        shown = ", ".join(str(r) for r in roots) or "none"
-        raise FatalSourceError(
-            f"{reader} may read only inside the allowed directories ({shown}); {raw!r} is not"
-        )
-    return real
-
-
 class FileSource:
+    @staticmethod
+    def spec() -> dict[str, Any]:
+        """The JSON Schema of `transport.config` (checked when a pipeline is defined)."""
+        return SPEC
+
     def __init__(self, context: SourceContext) -> None:
         self._path = allowed_path(str(context.config.get("path") or ""), context.allowed_dirs)
         self._follow = bool(context.config.get("follow", False))
@@ -64,7 +55,7 @@ class FileSource:
         if not self._path.is_file():
             if self._follow:
                 return  # it may appear later
-            raise FatalSourceError(f"file_input: no file {str(self._path)!r}")
+            raise TerminalError(f"file_input: no file {str(self._path)!r}")
         self._file = self._path.open("rb")
         self._look()
         mark = _mark_in(position)

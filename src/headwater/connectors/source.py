@@ -1,4 +1,11 @@
-"""What every continuous transport implements, and what it is given.
+"""The streaming shape of a connector: what every continuous transport implements, and what
+it is given.
+
+A source's class is its factory: `spec()` (a static method) is the JSON Schema of its
+`transport.config`, checked when a pipeline is defined, exactly as a batch connector's spec
+checks a stream's configuration; calling the class with a `SourceContext` makes the source.
+Installed through the entry-point group `headwater.sources`, keyed by Feldera's transport
+name (`nats_input`), and found by the same registry as batch connectors.
 
 A source reads from where its position says, hands over payloads (bytes to decode) or ready
 Arrow rows, and learns after each commit which position is now durable, so it can
@@ -14,14 +21,6 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from headwater.domain.datasets import Column
-
-
-class FatalSourceError(Exception):
-    """The connector cannot run as configured (bad config, missing file...): it stops."""
-
-
-class TransientSourceError(Exception):
-    """The source failed for now (connection lost...): counted, then retried with backoff."""
 
 
 @dataclass(frozen=True)
@@ -78,4 +77,12 @@ class Source(Protocol):
 
 
 class SourceFactory(Protocol):
+    """A source's class (or any callable with a `spec`): what the entry point names.
+
+    Errors: `TerminalError` (the connector cannot run as configured: bad config, a missing
+    file, a refused destination) stops the connector; `TransientError`, or any other
+    exception, is counted and the source reopened at the committed position after the
+    reconnect policy's delay (`RetryPolicy`)."""
+
     def __call__(self, context: SourceContext) -> Source: ...
+    def spec(self) -> dict[str, Any]: ...

@@ -4,7 +4,7 @@ Config: `{"host": "127.0.0.1", "port": 1883, "topic": "sensors/#", "client_id": 
 "username": ..., "password": ..., "tls": {...}}`, or `url: "mqtt://host:port"` /
 `"mqtts://user:password@host:8883"` instead of host, port and the credentials.
 
-TLS: an `mqtts://` URL or a `tls` block (see `tls.py`: `ca_file`/`ca_pem`, `cert_file` +
+TLS: an `mqtts://` URL or a `tls` block (see `streaming/tls.py`: `ca_file`/`ca_pem`, `cert_file` +
 `key_file` or `cert_pem` + `key_pem`) connects over TLS, port 8883 unless given; the broker's
 certificate is always verified, against the given CA or the system's, and must name `host`.
 The password never appears in what the connector reports.
@@ -31,14 +31,15 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from headwater.runtime.continuous.mqtt_egress import EgressMqttClient
-from headwater.runtime.continuous.source import (
-    FatalSourceError,
+from headwater.connectors.sdk import (
     Fetched,
     SourceContext,
-    TransientSourceError,
+    TerminalError,
+    TransientError,
 )
-from headwater.runtime.continuous.tls import Tls, describe_tls_error, tls_from_config
+from headwater.connectors.streaming.mqtt.egress import EgressMqttClient
+from headwater.connectors.streaming.mqtt.spec import SPEC
+from headwater.connectors.streaming.tls import Tls, describe_tls_error, tls_from_config
 
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
 MAX_RECEIVE = 65_535  # MQTT's ceiling for the receive maximum
@@ -48,11 +49,16 @@ FIELDS = frozenset({"host", "port", "url", "topic", "client_id", "username", "pa
 
 
 class MqttSource:
+    @staticmethod
+    def spec() -> dict[str, Any]:
+        """The JSON Schema of `transport.config` (checked when a pipeline is defined)."""
+        return SPEC
+
     def __init__(self, context: SourceContext) -> None:
         config = context.config
         unknown = sorted(set(config) - FIELDS)
         if unknown:
-            raise FatalSourceError(
+            raise TerminalError(
                 f"mqtt_input: unknown field {unknown[0]!r} (known: {', '.join(sorted(FIELDS))})"
             )
         url = _url(config.get("url"))
@@ -63,7 +69,7 @@ class MqttSource:
         self._port = _port(config.get("port"), url, self._tls)
         self._topic = _text(config, "topic")
         if not self._host or not self._topic:
-            raise FatalSourceError("mqtt_input needs 'host' (or 'url') and 'topic'")
+            raise TerminalError("mqtt_input needs 'host' (or 'url') and 'topic'")
         self._username, self._password = _credentials(config, url)
         self._client_id = _text(config, "client_id") or context.stable_id
         self._receive_maximum = max(1, min(MAX_RECEIVE, context.max_queued_records))
@@ -120,17 +126,17 @@ class MqttSource:
             return
         self.close()
         if self._refused is not None:
-            raise TransientSourceError(
+            raise TransientError(
                 f"mqtt_input: {self.address} refused the connection: {self._refused}"
             )
         hint = "" if self._tls else " (a TLS listener? use mqtts:// or a tls block)"
         if self._lost is not None:
             # e.g. a broker that requires a client certificate ends TLS 1.3 here
-            raise TransientSourceError(
+            raise TransientError(
                 f"mqtt_input: {self.address} closed the connection before accepting it "
                 f"({self._redact(self._lost)}){hint}"
             )
-        raise TransientSourceError(
+        raise TransientError(
             f"mqtt_input: no answer (CONNACK) from {self.address} in {CONNACK_SECONDS} s{hint}"
         )
 
@@ -142,12 +148,10 @@ class MqttSource:
             )
         except (ssl.SSLError, ssl.CertificateError) as exc:
             _close_abandoned_sockets(exc)
-            raise TransientSourceError(
-                f"mqtt_input: {describe_tls_error(exc, self.address)}"
-            ) from None
+            raise TransientError(f"mqtt_input: {describe_tls_error(exc, self.address)}") from None
         except OSError as exc:
             _close_abandoned_sockets(exc)
-            raise TransientSourceError(
+            raise TransientError(
                 f"mqtt_input: cannot connect to {self.address}: {exc.strerror or exc}"
             ) from None
 
@@ -229,10 +233,10 @@ def _url(raw: Any) -> SplitResult:
     if raw is None or raw == "":
         return urlsplit("")
     if not isinstance(raw, str):
-        raise FatalSourceError("mqtt_input: 'url' must be a string")
+        raise TerminalError("mqtt_input: 'url' must be a string")
     parts = urlsplit(raw if "://" in raw else f"mqtt://{raw}")
     if parts.scheme.lower() not in SCHEMES:
-        raise FatalSourceError("mqtt_input: 'url' must start with mqtt:// or mqtts://")
+        raise TerminalError("mqtt_input: 'url' must start with mqtt:// or mqtts://")
     return parts
 
 
@@ -241,7 +245,7 @@ def _text(config: dict[str, Any], name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise FatalSourceError(f"mqtt_input: {name!r} must be a string")
+        raise TerminalError(f"mqtt_input: {name!r} must be a string")
     return value
 
 
@@ -249,11 +253,11 @@ def _port(raw: Any, url: SplitResult, tls: Tls | None) -> int:
     try:
         port = raw if raw is not None else url.port
     except ValueError:
-        raise FatalSourceError("mqtt_input: 'url' has an invalid port") from None
+        raise TerminalError("mqtt_input: 'url' has an invalid port") from None
     if port is None:
         return 8883 if tls else 1883
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise FatalSourceError("mqtt_input: 'port' must be a number from 1 to 65535")
+        raise TerminalError("mqtt_input: 'port' must be a number from 1 to 65535")
     return port
 
 
@@ -261,13 +265,13 @@ def _credentials(config: dict[str, Any], url: SplitResult) -> tuple[str | None, 
     """(username, password) from the config or the URL, not both."""
     username, password = _text(config, "username"), config.get("password")
     if password is not None and not isinstance(password, str):
-        raise FatalSourceError("mqtt_input: 'password' must be a string")
+        raise TerminalError("mqtt_input: 'password' must be a string")
     if url.username and (username or password is not None):
-        raise FatalSourceError(
+        raise TerminalError(
             "mqtt_input: give the credentials in 'url' or in username/password, not both"
         )
     if url.username:
         return unquote(url.username), unquote(url.password) if url.password else None
     if password is not None and not username:
-        raise FatalSourceError("mqtt_input: 'password' needs a 'username'")
+        raise TerminalError("mqtt_input: 'password' needs a 'username'")
     return (username or None), password

@@ -14,8 +14,8 @@ before `fetch` returns, so they flow in while the worker commits; `pause` collec
 brought, so paused, the connector has no pull request out and nothing unacknowledged.
 
 nats-py creates the consumer; the messages come over a lean connection of our own
-(`nats_pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
-Both use the same server, credentials and TLS (`nats_endpoint.NatsEndpoint`); the reader
+(`pull.JetStreamPull`), since nats-py's per-message objects are too slow for 100k/s.
+Both use the same server, credentials and TLS (`endpoint.NatsEndpoint`); the reader
 connects first, so what the server offers is known before nats-py sends any credentials.
 """
 
@@ -32,14 +32,20 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from headwater.connectors import egress
-from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
-from headwater.runtime.continuous.nats_pull import CONNECT_SECONDS, JetStreamPull, Pulled, PullError
-from headwater.runtime.continuous.source import (
-    FatalSourceError,
+from headwater.connectors.sdk import (
     Fetched,
     SourceContext,
-    TransientSourceError,
+    TerminalError,
+    TransientError,
 )
+from headwater.connectors.streaming.nats.endpoint import NatsEndpoint
+from headwater.connectors.streaming.nats.pull import (
+    CONNECT_SECONDS,
+    JetStreamPull,
+    Pulled,
+    PullError,
+)
+from headwater.connectors.streaming.nats.spec import SPEC
 
 # How long a pull request may stay out. Not the worker's (often tiny) fetch timeout: a fetch
 # comes back by then anyway, leaving the request out, and nats-server 2.9 ends a request that
@@ -52,13 +58,18 @@ POLICIES = {"all": DeliverPolicy.ALL, "new": DeliverPolicy.NEW, "last": DeliverP
 
 
 class NatsSource:
+    @staticmethod
+    def spec() -> dict[str, Any]:
+        """The JSON Schema of `transport.config` (checked when a pipeline is defined)."""
+        return SPEC
+
     def __init__(self, context: SourceContext) -> None:
         config = context.config
         consumer = config.get("consumer_config") or {}
         self._endpoint = NatsEndpoint.from_config(config, context.allowed_dirs)
         self._stream = str(config.get("stream_name") or "")
         if not self._stream:
-            raise FatalSourceError("nats_input needs stream_name")
+            raise TerminalError("nats_input needs stream_name")
         self._durable = str(
             consumer.get("durable_name") or consumer.get("name") or context.stable_id
         )
@@ -68,7 +79,7 @@ class NatsSource:
         self._subjects = [str(s) for s in subjects]
         policy = str(consumer.get("deliver_policy", "All")).lower()
         if policy not in POLICIES:
-            raise FatalSourceError(f"nats_input: unknown deliver_policy {policy!r}")
+            raise TerminalError(f"nats_input: unknown deliver_policy {policy!r}")
         self._policy = POLICIES[policy]
         self._ack_wait = float(consumer.get("ack_wait_secs", 30))
         self._max_ack_pending = int(context.max_queued_records)
@@ -90,16 +101,16 @@ class NatsSource:
             asyncio.run(self._create_consumer())
         except NotFoundError:
             pull.close()
-            raise TransientSourceError(f"no JetStream stream {self._stream!r} (yet)") from None
+            raise TransientError(f"no JetStream stream {self._stream!r} (yet)") from None
         except PullError as exc:
             pull.close()
-            raise TransientSourceError(str(exc)) from None
-        except TransientSourceError:
+            raise TransientError(str(exc)) from None
+        except TransientError:
             pull.close()
             raise
         except Exception as exc:  # from nats-py: described, secrets masked
             pull.close()
-            raise TransientSourceError(self._endpoint.describe(exc)) from None
+            raise TransientError(self._endpoint.describe(exc)) from None
         self._pull = pull
 
     def _refuse_plain_consumer_connection(self, info: dict[str, object]) -> None:
@@ -108,7 +119,7 @@ class NatsSource:
         credentials included, although the connector asked for TLS. Refused instead."""
         tls = self._endpoint.tls
         if tls is not None and not tls.handshake_first and not info.get("tls_required"):
-            raise TransientSourceError(
+            raise TransientError(
                 f"{self._endpoint.address} offers TLS without requiring it; nats-py, which "
                 "manages the consumer, would then connect without TLS, so nats_input does not "
                 "connect: make the server require TLS (or use tls.handshake_first)"
@@ -164,7 +175,7 @@ class NatsSource:
         try:
             await nc.jetstream().consumer_info(self._stream, self._durable)
         except NotFoundError:
-            raise TransientSourceError(
+            raise TransientError(
                 f"the consumer {self._durable!r} of {self._stream!r} is gone"
             ) from None
         finally:
@@ -172,7 +183,7 @@ class NatsSource:
 
     def fetch(self, max_records: int, timeout: float) -> Fetched:
         if self._broken is not None:
-            raise TransientSourceError(self._broken)
+            raise TransientError(self._broken)
         assert self._pull is not None
         batch = min(max_records, MAX_PULL)
         expires = max(timeout, REQUEST_SECONDS)
@@ -187,14 +198,14 @@ class NatsSource:
                 # commits this (pause() collects it if the worker stops here)
                 self._pull.request(more, expires)
         except PullError as exc:  # the worker reopens, recreating the consumer
-            raise TransientSourceError(str(exc)) from exc
+            raise TransientError(str(exc)) from exc
         if pulled.silent and not pulled.replies:
             try:
                 asyncio.run(self._check_consumer())
-            except TransientSourceError:
+            except TransientError:
                 raise
             except Exception as exc:  # from nats-py: described, secrets masked
-                raise TransientSourceError(self._endpoint.describe(exc)) from None
+                raise TransientError(self._endpoint.describe(exc)) from None
         return self._taken(pulled)
 
     def _taken(self, pulled: Pulled) -> Fetched:
@@ -236,7 +247,7 @@ class NatsSource:
             try:
                 self._pull.ack(self._ack_reply)
             except PullError as exc:
-                raise TransientSourceError(str(exc)) from exc
+                raise TransientError(str(exc)) from exc
             self._ack_reply = None
         self._fresh_unacked = 0
 
@@ -247,7 +258,7 @@ class NatsSource:
             return None
         try:
             return self._taken(self._pull.collect())
-        except (PullError, TransientSourceError) as exc:
+        except (PullError, TransientError) as exc:
             # what was on its way stays unacknowledged: reopening (at the next fetch)
             # recreates the consumer at the committed position, so it comes again
             self._broken = str(exc)

@@ -2,7 +2,7 @@
 
 The connector worker makes and drives sources through this wrapper, so whatever a transport
 connects to while it is made, opened, fetched, paused or resumed passes the egress policy
-(`headwater.connectors.egress`). A refusal stops the connector for good (FatalSourceError
+(`headwater.connectors.egress`). A refusal stops the connector for good (TerminalError
 naming the host and the rule), however the transport's client library wrapped it: retrying a
 destination the policy refuses would only be refused again.
 """
@@ -14,18 +14,15 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from headwater.connectors import egress
-from headwater.runtime.continuous.source import (
-    FatalSourceError,
-    Fetched,
-    Source,
-    SourceContext,
-    SourceFactory,
-)
+from headwater.connectors.sdk import Fetched, Source, SourceContext, SourceFactory, TerminalError
+from headwater.domain.errors import Terminal
 
 T = TypeVar("T")
 
 
-def guarded_factory(factory: SourceFactory, guard: egress.EgressGuard) -> SourceFactory:
+def guarded_factory(
+    factory: SourceFactory, guard: egress.EgressGuard
+) -> Callable[[SourceContext], Source]:
     def make(context: SourceContext) -> Source:
         return GuardedSource(_step(guard, lambda: factory(context)), guard)
 
@@ -65,10 +62,10 @@ def _step(guard: egress.EgressGuard, call: Callable[[], T]) -> T:
 def _refusal_is_fatal(guard: egress.EgressGuard) -> Iterator[None]:
     try:
         yield
-    except FatalSourceError:
+    except Terminal:
         raise
     except Exception as exc:
         refused = guard.refused or egress.refusal_in(exc)
         if refused is not None:
-            raise FatalSourceError(str(refused)) from None
+            raise TerminalError(str(refused)) from None
         raise

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headwater.runtime.continuous.file import allowed_path
-from headwater.runtime.continuous.source import FatalSourceError
+from headwater.connectors.sdk import TerminalError
+from headwater.connectors.streaming.paths import allowed_path
 
 COMMON_FIELDS = frozenset({"ca_file", "ca_pem", "cert_file", "key_file", "cert_pem", "key_pem"})
 
@@ -44,31 +44,31 @@ def tls_from_config(
     extra_fields: frozenset[str] = frozenset(),
 ) -> Tls | None:
     """The connector's `tls` block as a `Tls`, or None when it asks for none (absent/false).
-    Every mistake is a `FatalSourceError` naming the field."""
+    Every mistake is a `TerminalError` naming the field."""
     if raw is None or raw is False:
         return None
     if raw is True:
         raw = {}
     if not isinstance(raw, dict):
-        raise FatalSourceError(f"{transport}: 'tls' must be an object (or true)")
+        raise TerminalError(f"{transport}: 'tls' must be an object (or true)")
     unknown = sorted(set(raw) - COMMON_FIELDS - extra_fields)
     if unknown:
         known = ", ".join(sorted(COMMON_FIELDS | extra_fields))
-        raise FatalSourceError(f"{transport}: unknown field tls.{unknown[0]} (known: {known})")
+        raise TerminalError(f"{transport}: unknown field tls.{unknown[0]} (known: {known})")
     field = _Fields(raw, transport)
     ca_file, ca_pem = field.text("ca_file"), field.text("ca_pem")
     cert_file, key_file = field.text("cert_file"), field.text("key_file")
     cert_pem, key_pem = field.text("cert_pem"), field.text("key_pem")
     if ca_file and ca_pem:
-        raise FatalSourceError(f"{transport}: give tls.ca_file or tls.ca_pem, not both")
+        raise TerminalError(f"{transport}: give tls.ca_file or tls.ca_pem, not both")
     if (cert_file or key_file) and (cert_pem or key_pem):
-        raise FatalSourceError(
+        raise TerminalError(
             f"{transport}: give the client certificate as files or inline, not both"
         )
     for cert, key, form in ((cert_file, key_file, "file"), (cert_pem, key_pem, "pem")):
         if bool(cert) != bool(key):
             missing = f"key_{form}" if cert else f"cert_{form}"
-            raise FatalSourceError(f"{transport}: tls.{missing} is needed with the certificate")
+            raise TerminalError(f"{transport}: tls.{missing} is needed with the certificate")
 
     try:
         context = ssl.create_default_context(
@@ -77,7 +77,7 @@ def tls_from_config(
         )
     except (OSError, ssl.SSLError, ValueError) as exc:
         which = "ca_file" if ca_file else "ca_pem"
-        raise FatalSourceError(
+        raise TerminalError(
             f"{transport}: tls.{which}: no usable CA certificate ({_reason(exc)})"
         ) from None
     if cert_file and key_file:
@@ -104,13 +104,13 @@ class _Fields:
         if value is None:
             return ""
         if not isinstance(value, str) or not value.strip():
-            raise FatalSourceError(f"{self._transport}: tls.{name} must be a non-empty string")
+            raise TerminalError(f"{self._transport}: tls.{name} must be a non-empty string")
         return value
 
     def flag(self, name: str) -> bool:
         value = self._raw.get(name, False)
         if not isinstance(value, bool):
-            raise FatalSourceError(f"{self._transport}: tls.{name} must be true or false")
+            raise TerminalError(f"{self._transport}: tls.{name} must be true or false")
         return value
 
     def path(self, name: str, allowed_dirs: tuple[str, ...]) -> Path:
@@ -121,7 +121,7 @@ def _load_client_files(context: ssl.SSLContext, cert: Path, key: Path, transport
     try:
         context.load_cert_chain(str(cert), str(key))
     except (OSError, ssl.SSLError) as exc:
-        raise FatalSourceError(
+        raise TerminalError(
             f"{transport}: tls.cert_file/tls.key_file: not a usable certificate and key "
             f"({_reason(exc)})"
         ) from None
@@ -142,7 +142,7 @@ def _load_client_pem(context: ssl.SSLContext, cert: str, key: str, transport: st
             context.load_cert_chain(paths[0], paths[1])
         except (OSError, ssl.SSLError) as exc:
             # the reason only: never the text, which holds the private key
-            raise FatalSourceError(
+            raise TerminalError(
                 f"{transport}: tls.cert_pem/tls.key_pem: not a usable certificate and key "
                 f"({_reason(exc)})"
             ) from None
@@ -165,3 +165,26 @@ def describe_tls_error(exc: BaseException, server: str) -> str:
             "signed it in tls.ca_file or tls.ca_pem"
         )
     return f"TLS with {server} failed ({_reason(exc)})"
+
+
+def tls_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a transport's `tls` block (for its `spec()`): true/false, or an
+    object of the fields above (plus the transport's `extra` ones), none other. Whether the
+    files exist, lie in an allowed directory and pair up is checked when the source starts."""
+    text = {"type": "string", "minLength": 1}
+    properties: dict[str, Any] = {
+        "ca_file": {**text, "description": "CA certificate(s) to trust, a PEM file on the server"},
+        "ca_pem": {**text, "description": "the same, inline"},
+        "cert_file": {**text, "description": "client certificate, a PEM file on the server"},
+        "key_file": {**text, "description": "its private key, a PEM file on the server"},
+        "cert_pem": {**text, "description": "client certificate, inline"},
+        "key_pem": {**text, "secret": True, "description": "its private key, inline"},
+        **(extra or {}),
+    }
+    return {
+        "type": ["boolean", "object"],
+        "description": "TLS: true for the system's CAs, or an object; the server's "
+        "certificate is always verified",
+        "properties": properties,
+        "additionalProperties": False,
+    }

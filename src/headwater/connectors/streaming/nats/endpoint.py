@@ -1,5 +1,5 @@
 """Where `nats_input` connects and who it says it is, checked once and shared by the two
-connections it opens: nats-py's (which manages the consumer) and `nats_pull`'s (which reads).
+connections it opens: nats-py's (which manages the consumer) and `pull`'s (which reads).
 
 `connection_config` (Feldera's shape, plus `tls`):
 
@@ -7,7 +7,7 @@ connections it opens: nats-py's (which manages the consumer) and `nats_pull`'s (
                   "tls://host:4222"           TLS, whatever the server says
                   "nats://user:password@host" / "nats://token@host"   credentials in the URL
     "auth": {"user_and_password": {"user": "u", "password": "p"}} | {"token": "t"}
-    "tls": {... see tls.py ..., "server_name": "nats.internal", "handshake_first": false}
+    "tls": {... see streaming/tls.py ..., "server_name": "nats.internal", "handshake_first": false}
 
 TLS follows the NATS protocol: the server's first frame (INFO) says `tls_required` or
 `tls_available`, and a client that wants TLS upgrades the connection there; with
@@ -30,8 +30,8 @@ from urllib.parse import unquote, urlsplit
 
 from nats.errors import Error as NatsError
 
-from headwater.runtime.continuous.source import FatalSourceError
-from headwater.runtime.continuous.tls import Tls, describe_tls_error, tls_from_config
+from headwater.connectors.sdk import TerminalError
+from headwater.connectors.streaming.tls import Tls, describe_tls_error, tls_from_config
 
 TRANSPORT = "nats_input"
 SCHEMES = {"nats": False, "tls": True}  # scheme -> asks for TLS
@@ -55,30 +55,30 @@ class NatsEndpoint:
     def from_config(cls, config: dict[str, Any], allowed_dirs: tuple[str, ...]) -> NatsEndpoint:
         connection = config.get("connection_config") or {}
         if not isinstance(connection, dict):
-            raise FatalSourceError(f"{TRANSPORT}: connection_config must be an object")
+            raise TerminalError(f"{TRANSPORT}: connection_config must be an object")
         unknown = sorted(set(connection) - CONNECTION_FIELDS - FELDERA_ONLY_FIELDS)
         if unknown:
-            raise FatalSourceError(
+            raise TerminalError(
                 f"{TRANSPORT}: unknown field connection_config.{unknown[0]} "
                 f"(known: {', '.join(sorted(CONNECTION_FIELDS))})"
             )
         url = connection.get("server_url") or config.get("server_url") or ""
         if not isinstance(url, str) or not url:
-            raise FatalSourceError(f"{TRANSPORT} needs connection_config.server_url")
+            raise TerminalError(f"{TRANSPORT} needs connection_config.server_url")
         parts = urlsplit(url if "://" in url else f"nats://{url}")
         scheme = parts.scheme.lower()
         if scheme not in SCHEMES:
-            raise FatalSourceError(
+            raise TerminalError(
                 f"{TRANSPORT}: connection_config.server_url must start with nats:// or tls://"
             )
         try:
             port = parts.port or DEFAULT_PORT
         except ValueError:
-            raise FatalSourceError(
+            raise TerminalError(
                 f"{TRANSPORT}: connection_config.server_url has an invalid port"
             ) from None
         if not parts.hostname:
-            raise FatalSourceError(f"{TRANSPORT}: connection_config.server_url needs a host")
+            raise TerminalError(f"{TRANSPORT}: connection_config.server_url needs a host")
         tls = tls_from_config(
             connection.get("tls"),
             TRANSPORT,
@@ -156,42 +156,42 @@ def _credentials(
     """(user, password, token) from the URL or `auth`, not both."""
     auth = connection.get("auth")
     if auth is not None and not isinstance(auth, dict):
-        raise FatalSourceError(f"{TRANSPORT}: connection_config.auth must be an object")
+        raise TerminalError(f"{TRANSPORT}: connection_config.auth must be an object")
     auth = auth or {}
     for name in UNSUPPORTED_AUTH:
         if auth.get(name) is not None:
-            raise FatalSourceError(
+            raise TerminalError(
                 f"{TRANSPORT}: connection_config.auth.{name} is not supported; use "
                 "auth.user_and_password or auth.token"
             )
     unknown = sorted(set(auth) - {"user_and_password", "token", *UNSUPPORTED_AUTH})
     if unknown:
-        raise FatalSourceError(f"{TRANSPORT}: unknown field connection_config.auth.{unknown[0]}")
+        raise TerminalError(f"{TRANSPORT}: unknown field connection_config.auth.{unknown[0]}")
     pair, token = auth.get("user_and_password"), auth.get("token")
     if url_user and (pair is not None or token is not None):
-        raise FatalSourceError(
+        raise TerminalError(
             f"{TRANSPORT}: give the credentials in connection_config.server_url or in "
             "connection_config.auth, not both"
         )
     if pair is not None and token is not None:
-        raise FatalSourceError(
+        raise TerminalError(
             f"{TRANSPORT}: give connection_config.auth.user_and_password or auth.token, not both"
         )
     if token is not None:
         if not isinstance(token, str) or not token:
-            raise FatalSourceError(
+            raise TerminalError(
                 f"{TRANSPORT}: connection_config.auth.token must be a non-empty string"
             )
         return None, None, token
     if pair is not None:
         where = "connection_config.auth.user_and_password"
         if not isinstance(pair, dict) or set(pair) - {"user", "password"}:
-            raise FatalSourceError(f"{TRANSPORT}: {where} is {{user, password}}")
+            raise TerminalError(f"{TRANSPORT}: {where} is {{user, password}}")
         user, password = pair.get("user"), pair.get("password", "")
         if not isinstance(user, str) or not user:
-            raise FatalSourceError(f"{TRANSPORT}: {where}.user must be a non-empty string")
+            raise TerminalError(f"{TRANSPORT}: {where}.user must be a non-empty string")
         if not isinstance(password, str):
-            raise FatalSourceError(f"{TRANSPORT}: {where}.password must be a string")
+            raise TerminalError(f"{TRANSPORT}: {where}.password must be a string")
         return user, password, None
     if url_user:
         user = unquote(url_user)

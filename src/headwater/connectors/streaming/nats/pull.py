@@ -15,7 +15,7 @@ expiry (`GRACE_SECONDS`): the loop never waits on a request the server forgot. A
 to a consumer that no longer exists gets no answer at all, so the caller checks the consumer
 when one ends in silence with nothing.
 
-TLS (see `nats_endpoint`): after the server's INFO, the socket is wrapped in TLS when the
+TLS (see `endpoint`): after the server's INFO, the socket is wrapped in TLS when the
 connector asks for it (the server must offer it) or the server requires it; with
 `handshake_first`, before INFO. Certificates are always verified. A plain connection reads
 exactly as before: the TLS code runs only while connecting.
@@ -31,9 +31,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from headwater.connectors import egress
-from headwater.runtime.continuous.nats_endpoint import NatsEndpoint
-from headwater.runtime.continuous.nats_frames import FrameParser, Frames
-from headwater.runtime.continuous.tls import describe_tls_error
+from headwater.connectors.streaming.nats.endpoint import NatsEndpoint
+from headwater.connectors.streaming.nats.frames import FrameParser, Frames
+from headwater.connectors.streaming.tls import describe_tls_error
 
 READ_BYTES = 1 << 20
 GRACE_SECONDS = 0.2  # past a request's expiry: it is over whether or not the server said so

@@ -15,20 +15,26 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from headwater.connectors.sdk import Fetched, SourceContext, TerminalError
+from headwater.connectors.streaming.datagen.spec import SPEC
 from headwater.domain.datasets import Column, ColumnType
-from headwater.runtime.continuous.source import FatalSourceError, Fetched, SourceContext
 from headwater.tabular.types import arrow_schema
 
 EPOCH = datetime(2024, 1, 1)
 
 
 class DatagenSource:
+    @staticmethod
+    def spec() -> dict[str, Any]:
+        """The JSON Schema of `transport.config` (checked when a pipeline is defined)."""
+        return SPEC
+
     def __init__(self, context: SourceContext) -> None:
         self._context = context
         self._schema = arrow_schema(context.columns)
         plans = context.config.get("plan") or [{}]
         if not isinstance(plans, list) or not all(isinstance(p, dict) for p in plans):
-            raise FatalSourceError("datagen: 'plan' must be a list of objects")
+            raise TerminalError("datagen: 'plan' must be a list of objects")
         self._plans = plans
         self._next = 0  # index of the next row to make, over all plans
         self._started = time.monotonic()
