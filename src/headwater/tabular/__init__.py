@@ -1,4 +1,5 @@
-"""Arrow helpers shared by services and adapters: column types, CSV decoding, conforming."""
+"""Bytes to Arrow, the one format room: column types, CSV decoding of uploads, the file formats
+connectors read, a pipeline table's record formats, decimals from text, conforming."""
 
 from headwater.tabular.conform import conform
 from headwater.tabular.csv_decode import decode_csv, decode_row
