@@ -25,6 +25,8 @@ def untyped(schema: dict[str, Any]) -> bool:
         return True
     if schema.get("type") == "array":
         return untyped(schema.get("items") or {})
+    if schema.get("type", "object") != "object":
+        return False  # a string, a number...: typed
     keys = set(schema) - {"title", "description", "type", "additionalProperties"}
     return not keys and schema.get("additionalProperties", True) in (True, {})
 
