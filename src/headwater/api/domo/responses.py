@@ -169,7 +169,7 @@ class DomoVersion(WireModel):
     version: int
     time: str = Field(description="ISO 8601, UTC, milliseconds.")
     operation: str
-    deltaOperation: str | None
+    deltaOperation: str = Field(description="The table format's own name (WRITE, MERGE...).")
     rowsAdded: int | None
     rowsRemoved: int | None
     rowCount: int | None
@@ -306,7 +306,7 @@ class DomoPart(WireModel):
 class DomoAccountEntry(WireModel):
     name: str
     value: Any = Field(description="Secrets come back masked.")
-    type: str | None
+    type: str
 
 
 class DomoAccount(WireModel):
@@ -325,8 +325,8 @@ class DomoAccount(WireModel):
 
 class DomoTransport(WireModel):
     type: str
-    version: str | None
-    description: str | None
+    version: str
+    description: str
 
 
 class DomoDataProvider(WireModel):
@@ -337,8 +337,8 @@ class DomoDataProvider(WireModel):
 class DomoConfigurationEntry(WireModel):
     name: str
     value: Any = Field(description="Secrets come back masked.")
-    type: str | None
-    category: str | None
+    type: str
+    category: str
 
 
 class DomoRetryPolicy(WireModel):
