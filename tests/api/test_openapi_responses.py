@@ -115,6 +115,19 @@ def test_a_tour_of_every_endpoint_family_matches_the_document(
         "/v1/groups",
     ):
         assert bearer.get(url, headers=headers).status_code == 200, url
+    public_execution = f"/v1/streams/{stream_id}/executions/{execution.json()['id']}"
+    for url in ("/v1/streams", "/v1/streams/search?q=dataSource.name:Tour", public_execution):
+        assert bearer.get(url, headers=headers).status_code == 200, url
+    assert admin.get(f"/api/data/v1/streams/{stream_id}/schedule/ticks").status_code == 200
+    person = {"name": "Visitor", "email": "visitor@example.com"}
+    assert admin.post("/v1/users", json=person).status_code == 201
+    party = admin.post("/v1/groups", json={"name": "party"})
+    assert party.status_code == 201
+    party_url = f"/v1/groups/{party.json()['id']}"
+    assert admin.put(f"{party_url}/users/{user_id}").status_code == 204
+    assert admin.put(party_url, json={"description": "fun"}).status_code == 200
+    for url in (party_url, f"{party_url}/users"):
+        assert admin.get(url).status_code == 200, url
     query = {"sql": "SELECT * FROM table"}
     answer = bearer.post(f"/v1/datasets/query/execute/{dataset_id}", json=query, headers=headers)
     assert answer.status_code == 200
@@ -131,7 +144,15 @@ def test_a_tour_of_every_endpoint_family_matches_the_document(
         headers=feldera,
     )
     assert pushed.status_code == 200
-    for url in ("/v0/config", "/v0/pipelines/tour", "/v0/pipelines/tour/stats"):
+    again = {"name": "again", "program_code": PROGRAM}
+    assert client.put("/v0/pipelines/again", json=again, headers=feldera).status_code == 201
+    for url in (
+        "/v0/config",
+        "/v0/cluster_healthz",
+        "/v0/pipelines",
+        "/v0/pipelines/tour",
+        "/v0/pipelines/tour/stats",
+    ):
         assert client.get(url, headers=feldera).status_code == 200, url
     done = f"/v0/pipelines/tour/completion_status?token={pushed.json()['token']}"
     assert client.get(done, headers=feldera).status_code in (200, 202)
