@@ -1,15 +1,57 @@
-"""The real app, in process, through an HTTP client; helpers to act as different users."""
+"""The real app, in process, through an HTTP client; helpers to act as different users.
+
+The client checks every 2xx JSON answer against the app's OpenAPI document
+(`tests/support/openapi_responses.py`): a test whose answers the document does not describe
+fails at teardown, listing them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from headwater.bootstrap import Runtime, build_app
 from tests.conftest import ADMIN_TOKEN
+from tests.support.openapi_responses import ResponseSchemas, json_body
+
+# The document is the same for every app the suite builds: compiled once per process (each
+# xdist worker has its own).
+_schemas: ResponseSchemas | None = None
+
+
+def response_schemas(app: FastAPI) -> ResponseSchemas:
+    global _schemas
+    if _schemas is None:
+        _schemas = ResponseSchemas(app.openapi())
+    return _schemas
+
+
+class CheckedClient(TestClient):
+    """A test client that checks each 2xx JSON answer against the OpenAPI document, keeping
+    what it found in `problems` (and the operations it checked in `checked`)."""
+
+    def __init__(self, app: FastAPI, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.schemas = response_schemas(app)
+        self.problems: list[str] = []
+        self.checked: set[tuple[str, str | None, int]] = set()
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        response = super().request(method, url, *args, **kwargs)
+        if 200 <= response.status_code < 300:
+            is_json, body = json_body(response.headers.get("content-type", ""), response.content)
+            if is_json:
+                path = response.request.url.path
+                self.checked.add(
+                    (method.upper(), self.schemas.template(method, path), response.status_code)
+                )
+                self.problems += self.schemas.problems(method, path, response.status_code, body)
+        return response
 
 
 class Api:
@@ -79,9 +121,12 @@ class Api:
 
 
 @pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(build_app(runtime)) as test_client:
+def client(runtime: Runtime) -> Iterator[CheckedClient]:
+    with CheckedClient(build_app(runtime)) as test_client:
         yield test_client
+    if test_client.problems:
+        problems = "\n".join(sorted(set(test_client.problems)))
+        pytest.fail(f"answers the OpenAPI document does not describe:\n{problems}")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from headwater.api.feldera.errors import http_error as feldera_http_error
 from headwater.api.last_resort import LastResort
 from headwater.api.native import health
 from headwater.api.openapi_errors import DOMO_ERROR, document_errors, merge_mounted
+from headwater.api.openapi_responses import document_responses
 from headwater.api.text_checks import TextLimits, checked_text
 from headwater.services.container import Services
 from headwater.settings import LimitSettings
@@ -80,6 +81,7 @@ def create_app(
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
+            document_responses(document)
             document_errors(document, "DomoError", DOMO_ERROR)
             merge_mounted(document, feldera.openapi(), "/v0", "Feldera")
         return app.openapi_schema  # type: ignore[return-value]

@@ -7,7 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response, status
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.responses import DomoAccount
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import Id, parse_id
+from headwater.api.shared.responses import Empty
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.accounts import Account
 from headwater.domain.errors import InvalidInput
@@ -49,7 +52,9 @@ def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
     return value
 
 
-@router.post("/api/data/v1/accounts", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v1/accounts", status_code=status.HTTP_201_CREATED, responses=typed(DomoAccount, 201)
+)
 def create_account(body: JsonBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     body = _object(body)
     account = services.ingest.accounts.create(
@@ -70,17 +75,17 @@ def create_account(body: JsonBody, caller: Caller, services: ServicesDep) -> dic
     return account_json(account)
 
 
-@router.get("/api/data/v1/accounts")
+@router.get("/api/data/v1/accounts", responses=typed(list[DomoAccount]))
 def list_accounts(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [account_json(a) for a in services.ingest.accounts.visible(caller)]
 
 
-@router.get("/api/data/v1/accounts/{account_id}")
+@router.get("/api/data/v1/accounts/{account_id}", responses=typed(DomoAccount))
 def get_account(account_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return account_json(services.ingest.accounts.get(caller, account_id))
 
 
-@router.put("/api/data/v1/accounts/{account_id}")
+@router.put("/api/data/v1/accounts/{account_id}", responses=typed(DomoAccount))
 def update_account(
     account_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -101,7 +106,7 @@ def delete_account(account_id: Id, caller: Caller, services: ServicesDep) -> Res
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/api/data/v1/accounts/{account_id}/share")
+@router.post("/api/data/v1/accounts/{account_id}/share", responses=typed(Empty))
 def share_account(
     account_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -124,7 +129,10 @@ def _grant(permission: dict[str, Any]) -> Grant:
     )
 
 
-@router.delete("/api/data/v1/accounts/{account_id}/permissions/{principal_type}/{principal_id}")
+@router.delete(
+    "/api/data/v1/accounts/{account_id}/permissions/{principal_type}/{principal_id}",
+    responses=typed(Empty),
+)
 def revoke_account(
     account_id: Id,
     principal_type: str,

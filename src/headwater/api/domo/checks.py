@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.responses import DomoChecks
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.openapi_responses import typed
 from headwater.domain.checks import CheckSet, CheckSpec
 from headwater.domain.errors import InvalidInput
 
@@ -80,12 +82,12 @@ def checks_json(check_set: CheckSet) -> dict[str, Any]:
     }
 
 
-@router.get("/api/data/v3/datasources/{dataset_id}/checks")
+@router.get("/api/data/v3/datasources/{dataset_id}/checks", responses=typed(DomoChecks))
 def get_checks(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return checks_json(services.datasets.checks.get(caller, dataset_id))
 
 
-@router.put("/api/data/v3/datasources/{dataset_id}/checks")
+@router.put("/api/data/v3/datasources/{dataset_id}/checks", responses=typed(DomoChecks))
 def put_checks(
     dataset_id: str, body: ChecksIn, exact: ExactBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:

@@ -13,11 +13,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from headwater.api.auth import Caller, CallerToken, ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo.executions_wire import execution_json
+from headwater.api.domo.responses import (
+    DomoAccessList,
+    DomoDatasource,
+    DomoDatasourceV2,
+    DomoRowAppended,
+    DomoUploadCommitted,
+    DomoUploadOpened,
+    DomoUploadPart,
+)
 from headwater.api.domo.wire import epoch_ms
 from headwater.api.openapi_bodies import CSV_BODY
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import Id, PartId, parse_id
 from headwater.api.shared.columns_wire import SchemaIn, columns_in, columns_json
 from headwater.api.shared.paging import PageDep
+from headwater.api.shared.responses import Empty
 from headwater.api.upload_options import HEADER_HELP, header_flag
 from headwater.domain.access import AccessLevel, Grant, PrincipalType
 from headwater.domain.errors import InvalidInput
@@ -175,7 +186,11 @@ def access_json(entries: list[AccessEntry]) -> dict[str, Any]:
     }
 
 
-@router.post("/api/data/v3/datasources", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v3/datasources",
+    status_code=status.HTTP_201_CREATED,
+    responses=typed(DomoDatasource, 201),
+)
 def create_datasource(
     body: DatasourceCreate, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -185,7 +200,11 @@ def create_datasource(
     return datasource_json(view)
 
 
-@router.post("/api/data/v2/datasources", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v2/datasources",
+    status_code=status.HTTP_201_CREATED,
+    responses=typed(DomoDatasourceV2, 201),
+)
 def create_datasource_v2(
     body: DatasourceCreateV2, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -198,7 +217,7 @@ def create_datasource_v2(
     }
 
 
-@router.get("/api/data/v3/datasources")
+@router.get("/api/data/v3/datasources", responses=typed(list[DomoDatasource]))
 def list_datasources(
     caller: Caller,
     services: ServicesDep,
@@ -209,7 +228,7 @@ def list_datasources(
     return [datasource_json(v) for v in views]
 
 
-@router.get("/api/data/v3/datasources/{dataset_id}")
+@router.get("/api/data/v3/datasources/{dataset_id}", responses=typed(DomoDatasource))
 async def get_datasource(
     dataset_id: str,
     token: CallerToken,
@@ -228,7 +247,7 @@ async def get_datasource(
     return await anyio.to_thread.run_sync(work)
 
 
-@router.put("/api/data/v3/datasources/{dataset_id}")
+@router.put("/api/data/v3/datasources/{dataset_id}", responses=typed(DomoDatasource))
 @router.patch("/api/data/v3/datasources/{dataset_id}", include_in_schema=False)
 def update_datasource(
     dataset_id: str, body: DatasourceUpdate, caller: Caller, services: ServicesDep
@@ -261,7 +280,10 @@ def delete_datasource(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/api/data/v3/datasources/{dataset_id}/uploads")
+@router.post(
+    "/api/data/v3/datasources/{dataset_id}/uploads",
+    responses=typed(DomoRowAppended | DomoUploadOpened),
+)
 def append_row_or_open_upload(
     dataset_id: str, body: AppendRow, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -285,6 +307,7 @@ def append_row_or_open_upload(
 @router.put(
     "/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/parts/{part_id}",
     openapi_extra=CSV_BODY,
+    responses=typed(DomoUploadPart),
 )
 async def upload_dataset_part(
     dataset_id: str,
@@ -314,7 +337,10 @@ class UploadCommit(BaseModel):
     updateMethod: str | None = None
 
 
-@router.put("/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/commit")
+@router.put(
+    "/api/data/v3/datasources/{dataset_id}/uploads/{upload_id}/commit",
+    responses=typed(DomoUploadCommitted),
+)
 def commit_dataset_upload(
     dataset_id: str,
     upload_id: Id,
@@ -334,12 +360,12 @@ def commit_dataset_upload(
     }
 
 
-@router.get("/api/data/v3/datasources/{dataset_id}/permissions")
+@router.get("/api/data/v3/datasources/{dataset_id}/permissions", responses=typed(DomoAccessList))
 def list_permissions(dataset_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return access_json(services.datasets.access.entries(caller, dataset_id))
 
 
-@router.post("/api/data/v3/datasources/{dataset_id}/share")
+@router.post("/api/data/v3/datasources/{dataset_id}/share", responses=typed(DomoAccessList))
 def share(
     dataset_id: str, body: ShareRequest, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -353,7 +379,10 @@ def share(
     return access_json(services.datasets.access.entries(caller, dataset_id))
 
 
-@router.delete("/api/data/v3/datasources/{dataset_id}/permissions/{principal_type}/{principal_id}")
+@router.delete(
+    "/api/data/v3/datasources/{dataset_id}/permissions/{principal_type}/{principal_id}",
+    responses=typed(Empty),
+)
 def revoke(
     dataset_id: str,
     principal_type: str,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.openapi_responses import CSV_ANSWER
 
 router = APIRouter(tags=["datasets"])
 
@@ -17,7 +18,7 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 @router.get(
     "/api/data/v2/datasources/{dataset_id}/dataversions/latest",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses=CSV_ANSWER,
 )
 def export_latest(
     dataset_id: str,

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.responses import DomoGroup
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import BodyId, Id
 from headwater.api.shared.paging import PageDep
 from headwater.domain.access import PrincipalType
@@ -58,17 +60,19 @@ def _user_ids(members: list[Member]) -> tuple[int, ...]:
     return tuple(m.id for m in members)
 
 
-@router.post("/api/content/v2/groups", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/content/v2/groups", status_code=status.HTTP_201_CREATED, responses=typed(DomoGroup, 201)
+)
 def create_group(body: GroupCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return group_json(services.identity.groups.create(caller, body.name, body.description))
 
 
-@router.get("/api/content/v2/groups")
+@router.get("/api/content/v2/groups", responses=typed(list[DomoGroup]))
 def list_groups(caller: Caller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
     return [group_json(g) for g in services.identity.groups.page(caller, page.limit, page.offset)]
 
 
-@router.put("/api/content/v2/groups/access")
+@router.put("/api/content/v2/groups/access", responses=typed(list[DomoGroup]))
 def change_access(
     caller: Caller,
     services: ServicesDep,
@@ -85,7 +89,7 @@ def change_access(
     return [group_json(g) for g in groups]
 
 
-@router.get("/api/content/v2/groups/{group_id}")
+@router.get("/api/content/v2/groups/{group_id}", responses=typed(DomoGroup))
 def get_group(group_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return group_json(services.identity.groups.get(caller, group_id))
 

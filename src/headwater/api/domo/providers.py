@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.responses import DomoProvider
+from headwater.api.openapi_responses import typed
 from headwater.connectors.registry import Provider
 from headwater.domain.errors import NotFound
 
@@ -29,12 +31,12 @@ def provider_json(provider: Provider) -> dict[str, Any]:
     }
 
 
-@router.get("/api/data/v1/providers")
+@router.get("/api/data/v1/providers", responses=typed(list[DomoProvider]))
 def list_providers(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [provider_json(p) for p in services.ingest.connectors.providers()]
 
 
-@router.get("/api/data/v1/providers/{key}")
+@router.get("/api/data/v1/providers/{key}", responses=typed(DomoProvider))
 def get_provider(key: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     if not services.ingest.connectors.knows(key):
         raise NotFound(f"no data provider {key!r}")

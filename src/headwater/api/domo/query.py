@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.responses import DomoQueryRows
 from headwater.api.shared.query_wire import VERSION_GONE, QueryRequest, json_value, sql_text
 
 router = APIRouter(tags=["query"])
@@ -18,7 +17,7 @@ router = APIRouter(tags=["query"])
 # is skipped; the model still documents the answer in the OpenAPI document.
 @router.post(
     "/api/query/v1/execute/{dataset_id}",
-    response_model=list[dict[str, Any]],
+    response_model=DomoQueryRows,
     responses=VERSION_GONE,
 )
 def execute(

@@ -17,7 +17,16 @@ from headwater.api.domo.executions_wire import (
     history_json,
     tick_json,
 )
+from headwater.api.domo.responses import (
+    DomoExecution,
+    DomoHistoryEntry,
+    DomoPart,
+    DomoStream,
+    DomoStreamFields,
+    DomoTick,
+)
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import Id, PartId
 from headwater.api.shared.columns_wire import columns_json
 from headwater.api.shared.json_body import dict_body, json_or_empty
@@ -108,12 +117,14 @@ def select_fields(body: dict[str, Any], fields: str | None) -> dict[str, Any]:
     return {name: body[name] for name in wanted if name in body}
 
 
-@router.post("/api/data/v1/streams", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v1/streams", status_code=status.HTTP_201_CREATED, responses=typed(DomoStream, 201)
+)
 def create_stream(body: JsonBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return stream_json(services.ingest.streams.create(caller, parse_spec(dict_body(body))))
 
 
-@router.get("/api/data/v1/streams")
+@router.get("/api/data/v1/streams", responses=typed(list[DomoStreamFields]))
 @router.get("/api/data/v1/streams/", include_in_schema=False)
 def list_streams(
     caller: Caller, services: ServicesDep, page: PageDep, fields: str | None = None
@@ -122,7 +133,7 @@ def list_streams(
     return [select_fields(stream_json(v), fields) for v in views]
 
 
-@router.get("/api/data/v1/streams/search")
+@router.get("/api/data/v1/streams/search", responses=typed(list[DomoStreamFields]))
 def search_streams(
     caller: Caller, services: ServicesDep, q: str, fields: str | None = None
 ) -> list[dict[str, Any]]:
@@ -131,14 +142,14 @@ def search_streams(
     ]
 
 
-@router.get("/api/data/v1/streams/{stream_id}")
+@router.get("/api/data/v1/streams/{stream_id}", responses=typed(DomoStreamFields))
 def get_stream(
     stream_id: Id, caller: Caller, services: ServicesDep, fields: str | None = None
 ) -> dict[str, Any]:
     return select_fields(stream_json(services.ingest.streams.get(caller, stream_id)), fields)
 
 
-@router.put("/api/data/v1/streams/{stream_id}")
+@router.put("/api/data/v1/streams/{stream_id}", responses=typed(DomoStream))
 def update_stream(
     stream_id: Id, body: JsonBody, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -167,6 +178,7 @@ def _run_type(body: dict[str, Any]) -> RunType | None:
     "/api/data/v1/streams/{stream_id}/executions",
     status_code=status.HTTP_201_CREATED,
     openapi_extra=OPTIONAL_JSON_BODY,
+    responses=typed(DomoExecution, 201),
 )
 async def create_execution(
     stream_id: Id, request: Request, caller: Caller, services: ServicesDep
@@ -181,7 +193,7 @@ async def create_execution(
     return execution_json(execution)
 
 
-@router.get("/api/data/v1/streams/{stream_id}/executions")
+@router.get("/api/data/v1/streams/{stream_id}/executions", responses=typed(list[DomoExecution]))
 def list_executions(
     stream_id: Id, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
@@ -189,12 +201,14 @@ def list_executions(
     return [execution_json(e) for e in executions]
 
 
-@router.put("/api/data/v1/streams/{stream_id}/executions/abort")
+@router.put("/api/data/v1/streams/{stream_id}/executions/abort", responses=typed(DomoExecution))
 def abort_current(stream_id: Id, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return execution_json(services.ingest.executions.abort(caller, stream_id, None))
 
 
-@router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}")
+@router.get(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}", responses=typed(DomoExecution)
+)
 async def get_execution(
     stream_id: Id, execution_id: Id, token: CallerToken, services: ServicesDep
 ) -> dict[str, Any]:
@@ -211,7 +225,9 @@ ABORT_WORDS = {"ABORT", "ABORTED", "CANCEL", "CANCELLED"}
 
 
 @router.put(
-    "/api/data/v1/streams/{stream_id}/executions/{execution_id}", openapi_extra=OPTIONAL_JSON_BODY
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}",
+    openapi_extra=OPTIONAL_JSON_BODY,
+    responses=typed(DomoExecution),
 )
 async def update_execution(
     stream_id: Id, execution_id: Id, request: Request, caller: Caller, services: ServicesDep
@@ -251,12 +267,14 @@ def delete_execution(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/api/data/v1/streams/{stream_id}/history/aggregate")
+@router.get(
+    "/api/data/v1/streams/{stream_id}/history/aggregate", responses=typed(list[DomoHistoryEntry])
+)
 def history(stream_id: Id, caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [history_json(entry) for entry in services.ingest.executions.history(caller, stream_id)]
 
 
-@router.get("/api/data/v1/streams/{stream_id}/schedule/ticks")
+@router.get("/api/data/v1/streams/{stream_id}/schedule/ticks", responses=typed(list[DomoTick]))
 def schedule_ticks(
     stream_id: Id, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
@@ -289,6 +307,7 @@ async def _put_part(
 @router.put(
     "/api/data/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}",
     openapi_extra=CSV_BODY,
+    responses=typed(DomoExecution),
 )
 @router.put(
     "/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts/{part_id}",
@@ -306,7 +325,10 @@ async def upload_part(
     return await _put_part(request, caller, services, stream_id, execution_id, part_id, header)
 
 
-@router.get("/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts")
+@router.get(
+    "/api/data/v1/streams/{stream_id}/executions/{execution_id}/parts",
+    responses=typed(list[DomoPart]),
+)
 def list_parts(
     stream_id: Id, execution_id: Id, caller: Caller, services: ServicesDep
 ) -> list[dict[str, Any]]:
@@ -323,7 +345,9 @@ def list_parts(
 
 
 @router.put(
-    "/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}", openapi_extra=CSV_BODY
+    "/api/data/v1/streams/{stream_id}/data/{data_id}/parts/{part_id}",
+    openapi_extra=CSV_BODY,
+    responses=typed(DomoExecution),
 )
 async def upload_data_part(
     stream_id: Id,
@@ -369,6 +393,7 @@ async def _in_thread(work: Any) -> Any:
 @router.put(
     "/api/data/v1/streams/{stream_id}/executions/{execution_id}/{action}",
     openapi_extra=OPTIONAL_JSON_BODY,
+    responses=typed(DomoExecution),
 )
 async def finalize_execution(
     stream_id: Id,
@@ -382,7 +407,9 @@ async def finalize_execution(
 
 
 @router.put(
-    "/api/data/v1/streams/{stream_id}/data/{data_id}/{action}", openapi_extra=OPTIONAL_JSON_BODY
+    "/api/data/v1/streams/{stream_id}/data/{data_id}/{action}",
+    openapi_extra=OPTIONAL_JSON_BODY,
+    responses=typed(DomoExecution),
 )
 async def finalize_data(
     stream_id: Id,

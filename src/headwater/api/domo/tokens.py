@@ -9,7 +9,9 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo.responses import DomoToken, DomoTokenCreated
 from headwater.api.domo.wire import epoch_ms
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import BodyId, Id
 from headwater.domain.errors import InvalidInput
 from headwater.domain.tokens import AccessToken
@@ -43,13 +45,17 @@ def _expiry(expires_ms: int | None) -> datetime | None:
         raise InvalidInput("expires must be epoch milliseconds", field="expires") from None
 
 
-@router.post("/api/data/v1/accesstokens", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v1/accesstokens",
+    status_code=status.HTTP_201_CREATED,
+    responses=typed(DomoTokenCreated, 201),
+)
 def create_token(body: TokenCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     issued = services.identity.tokens.create(caller, body.name, body.ownerId, _expiry(body.expires))
     return {**token_json(issued.token), "token": issued.secret}
 
 
-@router.get("/api/data/v1/accesstokens")
+@router.get("/api/data/v1/accesstokens", responses=typed(list[DomoToken]))
 def list_tokens(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [token_json(t) for t in services.identity.tokens.visible(caller)]
 

@@ -12,6 +12,8 @@ from fastapi import APIRouter
 
 from headwater.api.auth import Caller, ServicesDep
 from headwater.api.domo.executions_wire import execution_json
+from headwater.api.domo.responses import DomoRestored, DomoVersion
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import VersionNumber
 from headwater.api.shared.paging import PageDep
 from headwater.services.ingest.versions import VersionView
@@ -47,7 +49,7 @@ def version_json(view: VersionView) -> dict[str, Any]:
     }
 
 
-@router.get("/api/data/v3/datasources/{dataset_id}/versions")
+@router.get("/api/data/v3/datasources/{dataset_id}/versions", responses=typed(list[DomoVersion]))
 def list_versions(
     dataset_id: str, caller: Caller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
@@ -57,7 +59,10 @@ def list_versions(
     return [version_json(v) for v in views]
 
 
-@router.post("/api/data/v3/datasources/{dataset_id}/versions/{version}/restore", responses=GONE)
+@router.post(
+    "/api/data/v3/datasources/{dataset_id}/versions/{version}/restore",
+    responses={**typed(DomoRestored), **GONE},
+)
 def restore_version(
     dataset_id: str, version: VersionNumber, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.domo_public.responses import PublicClient, PublicClientCreated
 from headwater.api.domo_public.wire import client_json
+from headwater.api.openapi_responses import typed
 
 router = APIRouter(tags=["public API: oauth clients"])
 
@@ -24,13 +26,17 @@ class ClientCreate(BaseModel):
     )
 
 
-@router.post("/api/data/v1/clients", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/data/v1/clients",
+    status_code=status.HTTP_201_CREATED,
+    responses=typed(PublicClientCreated, 201),
+)
 def create_client(body: ClientCreate, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     issued = services.identity.oauth.create_client(caller, body.name, body.scope)
     return {**client_json(issued.client), "clientSecret": issued.secret}
 
 
-@router.get("/api/data/v1/clients")
+@router.get("/api/data/v1/clients", responses=typed(list[PublicClient]))
 def list_clients(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     return [client_json(c) for c in services.identity.oauth.clients(caller)]
 

@@ -5,7 +5,7 @@ policies allow."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo_public.auth import DataCaller
+from headwater.api.domo_public.responses import PublicQueryResult
 from headwater.api.openapi_bodies import CSV_BODY
+from headwater.api.openapi_responses import CSV_ANSWER
 from headwater.api.shared.flags import parse_flag
 from headwater.api.shared.query_wire import VERSION_GONE, QueryRequest, json_value, sql_text
 from headwater.api.upload_options import HEADER_HELP, header_flag, policy_param
@@ -89,7 +91,9 @@ async def import_data(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/v1/datasets/{dataset_id}/data")
+@router.get(
+    "/v1/datasets/{dataset_id}/data", response_class=StreamingResponse, responses=CSV_ANSWER
+)
 def export_data(
     dataset_id: str,
     caller: DataCaller,
@@ -110,7 +114,7 @@ def export_data(
 
 @router.post(
     "/v1/datasets/query/execute/{dataset_id}",
-    response_model=dict[str, Any],
+    response_model=PublicQueryResult,
     responses=VERSION_GONE,
 )
 def query(

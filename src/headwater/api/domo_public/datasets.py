@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
 from headwater.api.domo_public.auth import DataCaller
+from headwater.api.domo_public.responses import PublicDataSet
 from headwater.api.domo_public.wire import dataset_json
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import BodyId, Count, Signed
 from headwater.api.shared.columns_wire import SchemaIn, columns_in
 from headwater.domain.access import AccessLevel
@@ -54,7 +56,9 @@ def full_json(services: Services, caller: Principal, view: DatasetView) -> dict[
     return dataset_json(view, enabled, policies)
 
 
-@router.post("/v1/datasets", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/datasets", status_code=status.HTTP_201_CREATED, responses=typed(PublicDataSet, 201)
+)
 @router.post("/v1/datasets/", status_code=status.HTTP_201_CREATED, include_in_schema=False)
 def create_dataset(
     body: DataSetCreate, caller: DataCaller, services: ServicesDep
@@ -71,7 +75,7 @@ def create_dataset(
     return dataset_json(view, pdp_enabled=False)
 
 
-@router.get("/v1/datasets")
+@router.get("/v1/datasets", responses=typed(list[PublicDataSet]))
 @router.get("/v1/datasets/", include_in_schema=False)
 def list_datasets(
     caller: DataCaller,
@@ -90,12 +94,12 @@ def list_datasets(
     return [dataset_json(v, v.dataset.id in enabled) for v in views]
 
 
-@router.get("/v1/datasets/{dataset_id}")
+@router.get("/v1/datasets/{dataset_id}", responses=typed(PublicDataSet))
 def get_dataset(dataset_id: str, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
     return full_json(services, caller, services.datasets.catalog.get(caller, dataset_id))
 
 
-@router.put("/v1/datasets/{dataset_id}")
+@router.put("/v1/datasets/{dataset_id}", responses=typed(PublicDataSet))
 def update_dataset(
     dataset_id: str, body: DataSetUpdate, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
 from headwater.api.domo_public.auth import UserCaller
+from headwater.api.domo_public.responses import PublicGroup
 from headwater.api.domo_public.wire import group_json
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import Id
 from headwater.api.shared.paging import PageDep
 from headwater.services.identity.groups import MembershipChange
@@ -32,24 +34,24 @@ class GroupUpdate(BaseModel):
     active: bool | str | None = None
 
 
-@router.post("/v1/groups", status_code=status.HTTP_201_CREATED)
+@router.post("/v1/groups", status_code=status.HTTP_201_CREATED, responses=typed(PublicGroup, 201))
 @router.post("/v1/groups/", status_code=status.HTTP_201_CREATED, include_in_schema=False)
 def create_group(body: GroupCreate, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
     return group_json(services.identity.groups.create(caller, body.name, body.description))
 
 
-@router.get("/v1/groups")
+@router.get("/v1/groups", responses=typed(list[PublicGroup]))
 @router.get("/v1/groups/", include_in_schema=False)
 def list_groups(caller: UserCaller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
     return [group_json(g) for g in services.identity.groups.page(caller, page.limit, page.offset)]
 
 
-@router.get("/v1/groups/{group_id}")
+@router.get("/v1/groups/{group_id}", responses=typed(PublicGroup))
 def get_group(group_id: Id, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
     return group_json(services.identity.groups.get(caller, group_id))
 
 
-@router.put("/v1/groups/{group_id}")
+@router.put("/v1/groups/{group_id}", responses=typed(PublicGroup))
 def update_group(
     group_id: Id, body: GroupUpdate, caller: UserCaller, services: ServicesDep
 ) -> dict[str, Any]:

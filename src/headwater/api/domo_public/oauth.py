@@ -16,7 +16,9 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 
 from headwater.api.auth import ServicesDep
+from headwater.api.domo_public.responses import PublicAccessToken
 from headwater.api.openapi_bodies import TOKEN_FORM
+from headwater.api.openapi_responses import typed
 from headwater.api.text_checks import check_fields, limits_of
 from headwater.domain.errors import InvalidInput
 
@@ -62,11 +64,15 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/oauth/token", operation_id="oauth_token_get", responses=TOKEN_ERRORS)
+@router.get(
+    "/oauth/token",
+    operation_id="oauth_token_get",
+    responses={**typed(PublicAccessToken), **TOKEN_ERRORS},
+)
 @router.post(
     "/oauth/token",
     operation_id="oauth_token_post",
-    responses=TOKEN_ERRORS,
+    responses={**typed(PublicAccessToken), **TOKEN_ERRORS},
     openapi_extra=TOKEN_FORM,
 )
 async def token(request: Request, services: ServicesDep) -> dict[str, Any]:

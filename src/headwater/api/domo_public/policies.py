@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
 from headwater.api.domo_public.auth import DataCaller
+from headwater.api.domo_public.responses import PublicPolicy
 from headwater.api.domo_public.wire import policy_json
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import BodyId, Id
 from headwater.domain.policies import Operator, PolicyFilter, PolicyType
 from headwater.services.datasets.policies import PolicyChanges, PolicySpec
@@ -55,7 +57,11 @@ def filters_in(raw: list[FilterIn] | None) -> list[PolicyFilter] | None:
     ]
 
 
-@router.post("/v1/datasets/{dataset_id}/policies", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/datasets/{dataset_id}/policies",
+    status_code=status.HTTP_201_CREATED,
+    responses=typed(PublicPolicy, 201),
+)
 def create_policy(
     dataset_id: str, body: PolicyIn, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -70,21 +76,21 @@ def create_policy(
     return policy_json(services.datasets.policies.create(caller, dataset_id, spec))
 
 
-@router.get("/v1/datasets/{dataset_id}/policies")
+@router.get("/v1/datasets/{dataset_id}/policies", responses=typed(list[PublicPolicy]))
 def list_policies(
     dataset_id: str, caller: DataCaller, services: ServicesDep
 ) -> list[dict[str, Any]]:
     return [policy_json(p) for p in services.datasets.policies.list(caller, dataset_id)]
 
 
-@router.get("/v1/datasets/{dataset_id}/policies/{policy_id}")
+@router.get("/v1/datasets/{dataset_id}/policies/{policy_id}", responses=typed(PublicPolicy))
 def get_policy(
     dataset_id: str, policy_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
     return policy_json(services.datasets.policies.get(caller, dataset_id, policy_id))
 
 
-@router.put("/v1/datasets/{dataset_id}/policies/{policy_id}")
+@router.put("/v1/datasets/{dataset_id}/policies/{policy_id}", responses=typed(PublicPolicy))
 def update_policy(
     dataset_id: str, policy_id: Id, body: PolicyIn, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:

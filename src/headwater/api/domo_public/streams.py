@@ -11,8 +11,10 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from headwater.api.auth import ServicesDep
 from headwater.api.body_stream import gzip_hint, with_body_chunks
 from headwater.api.domo_public.auth import DataCaller
+from headwater.api.domo_public.responses import PublicExecution, PublicStream, PublicStreamFields
 from headwater.api.domo_public.wire import execution_json, stream_json
 from headwater.api.openapi_bodies import CSV_BODY, OPTIONAL_JSON_BODY
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import Id, PartId
 from headwater.api.shared.json_body import json_or_empty
 from headwater.api.shared.paging import PageDep
@@ -55,13 +57,13 @@ def _one(services: Services, view: StreamView) -> dict[str, Any]:
     return _views_json(services, [view], None)[0]  # type: ignore[no-any-return]
 
 
-@router.post("/v1/streams", status_code=status.HTTP_201_CREATED)
+@router.post("/v1/streams", status_code=status.HTTP_201_CREATED, responses=typed(PublicStream, 201))
 @router.post("/v1/streams/", status_code=status.HTTP_201_CREATED, include_in_schema=False)
 def create_stream(body: JsonBody, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
     return _one(services, services.ingest.streams.create(caller, parse_spec(_object(body))))
 
 
-@router.get("/v1/streams")
+@router.get("/v1/streams", responses=typed(list[PublicStreamFields]))
 @router.get("/v1/streams/", include_in_schema=False)
 def list_streams(
     caller: DataCaller, services: ServicesDep, page: PageDep, fields: str | None = None
@@ -71,7 +73,7 @@ def list_streams(
     )
 
 
-@router.get("/v1/streams/search")
+@router.get("/v1/streams/search", responses=typed(list[PublicStreamFields]))
 def search_streams(
     q: str, caller: DataCaller, services: ServicesDep, fields: str | None = None
 ) -> list[Any]:
@@ -79,12 +81,12 @@ def search_streams(
     return _views_json(services, services.ingest.streams.search(caller, q), fields)
 
 
-@router.get("/v1/streams/{stream_id}")
+@router.get("/v1/streams/{stream_id}", responses=typed(PublicStream))
 def get_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> dict[str, Any]:
     return _one(services, services.ingest.streams.get(caller, stream_id))
 
 
-@router.patch("/v1/streams/{stream_id}")
+@router.patch("/v1/streams/{stream_id}", responses=typed(PublicStream))
 def update_stream(
     stream_id: Id, body: JsonBody, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -106,6 +108,7 @@ def delete_stream(stream_id: Id, caller: DataCaller, services: ServicesDep) -> R
     "/v1/streams/{stream_id}/executions",
     status_code=status.HTTP_201_CREATED,
     openapi_extra=OPTIONAL_JSON_BODY,
+    responses=typed(PublicExecution, 201),
 )
 async def create_execution(
     stream_id: Id, request: Request, caller: DataCaller, services: ServicesDep
@@ -120,7 +123,7 @@ async def create_execution(
     return execution_json(execution)
 
 
-@router.get("/v1/streams/{stream_id}/executions")
+@router.get("/v1/streams/{stream_id}/executions", responses=typed(list[PublicExecution]))
 def list_executions(
     stream_id: Id, caller: DataCaller, services: ServicesDep, page: PageDep
 ) -> list[dict[str, Any]]:
@@ -134,7 +137,7 @@ def abort_current(stream_id: Id, caller: DataCaller, services: ServicesDep) -> R
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/v1/streams/{stream_id}/executions/{execution_id}")
+@router.get("/v1/streams/{stream_id}/executions/{execution_id}", responses=typed(PublicExecution))
 def get_execution(
     stream_id: Id, execution_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -142,7 +145,9 @@ def get_execution(
 
 
 @router.put(
-    "/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}", openapi_extra=CSV_BODY
+    "/v1/streams/{stream_id}/executions/{execution_id}/part/{part_id}",
+    openapi_extra=CSV_BODY,
+    responses=typed(PublicExecution),
 )
 async def upload_part(
     stream_id: Id,
@@ -170,6 +175,7 @@ async def upload_part(
 @router.put(
     "/v1/streams/{stream_id}/executions/{execution_id}/commit",
     openapi_extra=OPTIONAL_JSON_BODY,
+    responses=typed(PublicExecution),
 )
 async def commit_execution(
     stream_id: Id, execution_id: Id, request: Request, caller: DataCaller, services: ServicesDep
@@ -183,7 +189,9 @@ async def commit_execution(
     return execution_json(execution)
 
 
-@router.put("/v1/streams/{stream_id}/executions/{execution_id}/abort")
+@router.put(
+    "/v1/streams/{stream_id}/executions/{execution_id}/abort", responses=typed(PublicExecution)
+)
 def abort_execution(
     stream_id: Id, execution_id: Id, caller: DataCaller, services: ServicesDep
 ) -> dict[str, Any]:

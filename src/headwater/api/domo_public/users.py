@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from headwater.api.auth import ServicesDep
 from headwater.api.domo_public.auth import UserCaller
+from headwater.api.domo_public.responses import PublicUser
 from headwater.api.domo_public.wire import user_json
+from headwater.api.openapi_responses import typed
 from headwater.api.ranges import Id
 from headwater.api.shared.paging import PageDep
 from headwater.domain.errors import InvalidInput
@@ -43,7 +45,7 @@ def role_in(raw: str | int | None) -> Role | None:
     return role
 
 
-@router.post("/v1/users", status_code=status.HTTP_201_CREATED)
+@router.post("/v1/users", status_code=status.HTTP_201_CREATED, responses=typed(PublicUser, 201))
 @router.post("/v1/users/", status_code=status.HTTP_201_CREATED, include_in_schema=False)
 def create_user(
     body: UserCreate, caller: UserCaller, services: ServicesDep, sendInvite: str | None = None
@@ -53,18 +55,18 @@ def create_user(
     return user_json(services.identity.users.create(caller, body.name, body.email, int(role)))
 
 
-@router.get("/v1/users")
+@router.get("/v1/users", responses=typed(list[PublicUser]))
 @router.get("/v1/users/", include_in_schema=False)
 def list_users(caller: UserCaller, services: ServicesDep, page: PageDep) -> list[dict[str, Any]]:
     return [user_json(u) for u in services.identity.users.page(caller, page.limit, page.offset)]
 
 
-@router.get("/v1/users/{user_id}")
+@router.get("/v1/users/{user_id}", responses=typed(PublicUser))
 def get_user(user_id: Id, caller: UserCaller, services: ServicesDep) -> dict[str, Any]:
     return user_json(services.identity.users.get(caller, user_id))
 
 
-@router.put("/v1/users/{user_id}")
+@router.put("/v1/users/{user_id}", responses=typed(PublicUser))
 def update_user(
     user_id: Id, body: UserUpdate, caller: UserCaller, services: ServicesDep
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from headwater.api.feldera import connectors, data, pipelines
 from headwater.api.feldera.errors import install_feldera_errors, internal_error
 from headwater.api.last_resort import LastResort
 from headwater.api.openapi_errors import FELDERA_ERROR, document_errors
+from headwater.api.openapi_responses import document_responses
 from headwater.api.text_checks import TextLimits, checked_text
 from headwater.services.container import Services
 
@@ -33,7 +34,9 @@ def create_feldera_app(services: Services, text_limits: TextLimits) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document_errors(FastAPI.openapi(app), "FelderaError", FELDERA_ERROR)
+            document = FastAPI.openapi(app)
+            document_responses(document)
+            document_errors(document, "FelderaError", FELDERA_ERROR)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

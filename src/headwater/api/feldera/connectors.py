@@ -8,13 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.responses import (
+    FelderaCompletionToken,
+    FelderaConnectorStats,
+    FelderaPipelineStats,
+)
 from headwater.api.feldera.statuses import NOT_DEPLOYED
 from headwater.api.feldera.wire import connector_json, stats_json
+from headwater.api.openapi_responses import typed
 
 router = APIRouter()
 
 
-@router.get("/pipelines/{name}/stats", responses=NOT_DEPLOYED)
+@router.get("/pipelines/{name}/stats", responses={**typed(FelderaPipelineStats), **NOT_DEPLOYED})
 def stats(
     name: str, caller: Caller, services: ServicesDep, include_connector_errors: bool = False
 ) -> dict[str, Any]:
@@ -22,7 +28,10 @@ def stats(
     return stats_json(view, include_connector_errors)
 
 
-@router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/stats", responses=NOT_DEPLOYED)
+@router.get(
+    "/pipelines/{name}/tables/{table}/connectors/{connector}/stats",
+    responses={**typed(FelderaConnectorStats), **NOT_DEPLOYED},
+)
 def connector_stats(
     name: str, table: str, connector: str, caller: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -30,7 +39,10 @@ def connector_stats(
     return connector_json(state, full=True)
 
 
-@router.get("/pipelines/{name}/tables/{table}/connectors/{connector}/completion_token")
+@router.get(
+    "/pipelines/{name}/tables/{table}/connectors/{connector}/completion_token",
+    responses=typed(FelderaCompletionToken),
+)
 def completion_token(
     name: str, table: str, connector: str, caller: Caller, services: ServicesDep
 ) -> dict[str, str]:
@@ -38,7 +50,9 @@ def completion_token(
 
 
 @router.post(
-    "/pipelines/{name}/tables/{table}/connectors/{connector}/{action}", responses=NOT_DEPLOYED
+    "/pipelines/{name}/tables/{table}/connectors/{connector}/{action}",
+    response_class=Response,
+    responses=NOT_DEPLOYED,
 )
 def connector_action(
     name: str, table: str, connector: str, action: str, caller: Caller, services: ServicesDep

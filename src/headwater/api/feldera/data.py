@@ -13,8 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from headwater.api.auth import Caller, ServicesDep
-from headwater.api.feldera.statuses import IN_PROGRESS, NOT_DEPLOYED, STALE_TOKEN
+from headwater.api.feldera.responses import FelderaCompletionStatus, FelderaIngress
+from headwater.api.feldera.statuses import IN_PROGRESS, NOT_DEPLOYED, QUERY_ROWS, STALE_TOKEN
 from headwater.api.openapi_bodies import INGRESS_BODY
+from headwater.api.openapi_responses import typed
 from headwater.domain.errors import InvalidInput
 from headwater.domain.pipelines import Format
 from headwater.domain.ports.engines import QueryResult
@@ -23,7 +25,9 @@ router = APIRouter()
 
 
 @router.post(
-    "/pipelines/{name}/ingress/{table}", responses=NOT_DEPLOYED, openapi_extra=INGRESS_BODY
+    "/pipelines/{name}/ingress/{table}",
+    responses={**typed(FelderaIngress), **NOT_DEPLOYED},
+    openapi_extra=INGRESS_BODY,
 )
 async def ingress(
     name: str,
@@ -47,7 +51,11 @@ async def ingress(
     return answer
 
 
-@router.get("/pipelines/{name}/completion_status", responses={**IN_PROGRESS, **STALE_TOKEN})
+@router.get(
+    "/pipelines/{name}/completion_status",
+    response_model=FelderaCompletionStatus,
+    responses={**IN_PROGRESS, **STALE_TOKEN},
+)
 def completion_status(name: str, token: str, caller: Caller, services: ServicesDep) -> JSONResponse:
     done = services.pipelines.ingress.completion(caller, name, token)
     return JSONResponse(
@@ -56,7 +64,7 @@ def completion_status(name: str, token: str, caller: Caller, services: ServicesD
     )
 
 
-@router.get("/pipelines/{name}/query")
+@router.get("/pipelines/{name}/query", response_class=Response, responses=QUERY_ROWS)
 def query(
     name: str, sql: str, caller: Caller, services: ServicesDep, format: str = "json"
 ) -> Response:

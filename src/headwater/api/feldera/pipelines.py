@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict
 
 from headwater import __version__
 from headwater.api.auth import Caller, ServicesDep
+from headwater.api.feldera.responses import FelderaClusterHealth, FelderaConfig, FelderaPipeline
 from headwater.api.feldera.statuses import CREATED
 from headwater.api.feldera.wire import pipeline_json
+from headwater.api.openapi_responses import typed
 from headwater.services.pipelines.catalog import PipelineDraft
 
 router = APIRouter()
@@ -45,7 +47,7 @@ class PipelineBody(BaseModel):
         )
 
 
-@router.get("/config")
+@router.get("/config", responses=typed(FelderaConfig))
 def config(_: Caller) -> dict[str, Any]:
     return {
         "version": __version__,
@@ -60,7 +62,7 @@ def config(_: Caller) -> dict[str, Any]:
     }
 
 
-@router.get("/cluster_healthz")
+@router.get("/cluster_healthz", responses=typed(FelderaClusterHealth))
 def cluster_healthz(_: Caller) -> dict[str, Any]:
     return {
         "all_healthy": True,
@@ -70,24 +72,24 @@ def cluster_healthz(_: Caller) -> dict[str, Any]:
     }
 
 
-@router.get("/pipelines")
+@router.get("/pipelines", responses=typed(list[FelderaPipeline]))
 def list_pipelines(
     caller: Caller, services: ServicesDep, selector: str = "all"
 ) -> list[dict[str, Any]]:
     return [pipeline_json(v, selector) for v in services.pipelines.catalog.list(caller)]
 
 
-@router.post("/pipelines", status_code=201)
+@router.post("/pipelines", status_code=201, responses=typed(FelderaPipeline, 201))
 def create(body: PipelineBody, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return pipeline_json(services.pipelines.catalog.create(caller, body.draft()))
 
 
-@router.get("/pipelines/{name}")
+@router.get("/pipelines/{name}", responses=typed(FelderaPipeline))
 def get(name: str, caller: Caller, services: ServicesDep, selector: str = "all") -> dict[str, Any]:
     return pipeline_json(services.pipelines.catalog.get(caller, name), selector)
 
 
-@router.put("/pipelines/{name}", responses=CREATED)
+@router.put("/pipelines/{name}", responses={**typed(FelderaPipeline), **CREATED})
 def put(
     name: str, body: PipelineBody, caller: Caller, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
@@ -108,18 +110,18 @@ class PipelinePatch(BaseModel):
     program_code: str | None = None
 
 
-@router.patch("/pipelines/{name}")
+@router.patch("/pipelines/{name}", responses=typed(FelderaPipeline))
 def patch(name: str, body: PipelinePatch, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     return pipeline_json(services.pipelines.catalog.patch(caller, name, body.model_dump()))
 
 
-@router.delete("/pipelines/{name}")
+@router.delete("/pipelines/{name}", response_class=Response)
 def delete(name: str, caller: Caller, services: ServicesDep) -> Response:
     services.pipelines.catalog.delete(caller, name)
     return Response(status_code=200)
 
 
-@router.post("/pipelines/{name}/start", status_code=202)
+@router.post("/pipelines/{name}/start", status_code=202, response_class=Response)
 def start(
     name: str,
     caller: Caller,
@@ -131,25 +133,25 @@ def start(
     return Response(status_code=202)
 
 
-@router.post("/pipelines/{name}/pause", status_code=202)
+@router.post("/pipelines/{name}/pause", status_code=202, response_class=Response)
 def pause(name: str, caller: Caller, services: ServicesDep) -> Response:
     services.pipelines.catalog.pause(caller, name)
     return Response(status_code=202)
 
 
-@router.post("/pipelines/{name}/resume", status_code=202)
+@router.post("/pipelines/{name}/resume", status_code=202, response_class=Response)
 def resume(name: str, caller: Caller, services: ServicesDep) -> Response:
     services.pipelines.catalog.resume(caller, name)
     return Response(status_code=202)
 
 
-@router.post("/pipelines/{name}/activate", status_code=202)
+@router.post("/pipelines/{name}/activate", status_code=202, response_class=Response)
 def activate(name: str, caller: Caller, services: ServicesDep) -> Response:
     services.pipelines.catalog.resume(caller, name)
     return Response(status_code=202)
 
 
-@router.post("/pipelines/{name}/stop", status_code=202)
+@router.post("/pipelines/{name}/stop", status_code=202, response_class=Response)
 def stop(name: str, caller: Caller, services: ServicesDep, force: bool = False) -> Response:
     # force or not, the connectors commit what they buffered: unacknowledged input would
     # be read again anyway, so a checkpoint-free stop loses nothing either way.
@@ -157,13 +159,13 @@ def stop(name: str, caller: Caller, services: ServicesDep, force: bool = False) 
     return Response(status_code=202)
 
 
-@router.post("/pipelines/{name}/clear", status_code=202)
+@router.post("/pipelines/{name}/clear", status_code=202, response_class=Response)
 def clear(name: str, caller: Caller, services: ServicesDep) -> Response:
     services.pipelines.catalog.clear(caller, name)
     return Response(status_code=202)
 
 
-@router.post("/pipelines/{name}/dismiss_error")
+@router.post("/pipelines/{name}/dismiss_error", response_class=Response)
 def dismiss_error(name: str, caller: Caller, services: ServicesDep) -> Response:
     services.pipelines.catalog.dismiss_error(caller, name)
     return Response(status_code=200)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from headwater.api.feldera.responses import FelderaCompletionStatus, FelderaPipeline
+
 Responses = dict[int | str, dict[str, Any]]
 
 NOT_DEPLOYED: Responses = {
@@ -16,12 +18,19 @@ STALE_TOKEN: Responses = {
 IN_PROGRESS: Responses = {
     202: {
         "description": "Not complete yet: `{status: inprogress, step}`.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "model": FelderaCompletionStatus,
     }
 }
 CREATED: Responses = {
-    201: {
-        "description": "Created: no pipeline had this name.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
+    201: {"description": "Created: no pipeline had this name.", "model": FelderaPipeline}
+}
+# An ad-hoc query's rows: one JSON object a line (`format=json`), or a text table.
+QUERY_ROWS: Responses = {
+    200: {
+        "description": "The rows: NDJSON (`format=json`) or a text table (`format=text`).",
+        "content": {
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
     }
 }
