@@ -42,8 +42,9 @@ test: $(STAMP)
 
 # The coverage floor `make check` holds: line and branch coverage of the package by the
 # in-process suite (all but tests/e2e, whose servers run in processes of their own), at the
-# level measured when the floor was set. Raise it when coverage rises; never lower it to pass.
-COVERAGE_FLOOR := 0
+# level measured when the floor was set (90% on 2026-12-03, so 89 leaves room for rounding).
+# Raise it when coverage rises; never lower it to pass.
+COVERAGE_FLOOR := 89
 
 coverage: $(STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/e2e \
