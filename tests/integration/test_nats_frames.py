@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 
 import nats
@@ -43,12 +44,15 @@ def _capture(stream: str) -> bytes:
     then 408), one with nothing left (404); then a PING's PONG."""
     sock = socket.create_connection(("127.0.0.1", 4222), timeout=5)
     received = bytearray()
+    # An inbox of its own: both test workers may capture at once (the module fixture runs on
+    # each worker that gets one of its tests), and a shared inbox hears both.
+    inbox = f"_INBOX.cap.{uuid.uuid4().hex}".encode()
     try:
         connect = {"verbose": False, "headers": True, "no_responders": True, "protocol": 1}
-        sock.sendall(b"CONNECT " + json.dumps(connect).encode() + b"\r\nSUB _INBOX.cap 1\r\n")
+        sock.sendall(b"CONNECT " + json.dumps(connect).encode() + b"\r\nSUB %s 1\r\n" % inbox)
         subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.c".encode()
         for request in (b'{"batch": 3}', b'{"batch": 10, "no_wait": true}', b'{"no_wait": true}'):
-            sock.sendall(b"PUB %s _INBOX.cap %d\r\n%s\r\n" % (subject, len(request), request))
+            sock.sendall(b"PUB %s %s %d\r\n%s\r\n" % (subject, inbox, len(request), request))
             time.sleep(0.2)  # each request answered before the next (no timing asserted)
         sock.sendall(b"PING\r\n")
         while not received.endswith(b"PONG\r\n"):
